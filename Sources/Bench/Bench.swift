@@ -1,0 +1,1 @@
+// Benchmarks, perplexity and quality measurement.
