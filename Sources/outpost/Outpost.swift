@@ -1,10 +1,61 @@
 import ArgumentParser
+import Foundation
+import Inference
 
 @main
-struct Outpost: AsyncParsableCommand {
+struct Outpost: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost",
         abstract: "Edge inference platform for generative AI.",
-        subcommands: []
+        subcommands: [Run.self, Inspect.self, PerplexityCommand.self, Check.self]
     )
 }
+
+/// Options every command that loads a model shares.
+struct ModelOptionGroup: ParsableArguments {
+    @Option(name: .long, help: "Path to a GGUF model file.")
+    var model: String
+
+    @Option(name: .long, help: "Compute threads (default: the number of cores).")
+    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .long, help: "Context size in tokens (KV cache positions).")
+    var ctx: Int = 4096
+
+    @Flag(name: .long, help: "Use the portable kernels instead of the CPU's SIMD path.")
+    var generic = false
+
+    func validate() throws {
+        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
+        guard ctx >= 1, ctx <= 1 << 20 else { throw ValidationError("--ctx must be between 1 and 1048576") }
+        guard FileManager.default.fileExists(atPath: model) else {
+            throw ValidationError("model file not found: \(model) (run scripts/fetch-models to get the reference models)")
+        }
+    }
+
+    var modelOptions: ModelOptions { ModelOptions(threads: threads, maxBatch: min(512, ctx)) }
+
+    /// Initialises the kernels and loads the engine, turning failures into a clean exit.
+    func loadEngine(chatTemplate: String? = nil) throws -> Engine {
+        Kernels.initialize(forceGeneric: generic || ProcessInfo.processInfo.environment["OUTPOST_GENERIC_KERNELS"] == "1")
+        do {
+            return try Engine(path: model, options: modelOptions, chatTemplate: chatTemplate)
+        } catch {
+            throw CLIError(error.description)
+        }
+    }
+}
+
+/// An error the CLI reports as `error: message` with exit status 1.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
+
+/// Writes to standard error without buffering surprises.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// `x` with `digits` decimals.
+func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }

@@ -1,1 +1,0 @@
-// Benchmarks, perplexity and quality measurement.

@@ -1,0 +1,153 @@
+import Foundation
+import Inference
+
+/// The reference-data format of `shared/golden/*.json` (produced by llama.cpp).
+public struct GoldenFile: Decodable, Sendable {
+    public struct TokenizeCase: Decodable, Sendable {
+        public let text: String
+        public let ids: [TokenID]
+        public let ids_add_special: [TokenID]
+    }
+    public struct ChatCase: Decodable, Sendable {
+        public let messages: [ChatMessage]
+        public let add_generation_prompt: Bool
+        public let prompt: String
+    }
+    public struct Step: Decodable, Sendable {
+        public let id: TokenID
+        public let logprob: Double
+        public let top: [[Double]]   // [[id, logprob] x5]
+    }
+    public struct GreedyCase: Decodable, Sendable {
+        public let prompt: String
+        public let prompt_ids: [TokenID]
+        public let tokens: [TokenID]
+        public let text: String
+        public let steps: [Step]
+    }
+    public let model: String?
+    public let tokenize: [TokenizeCase]
+    public let chat: [ChatCase]
+    public let greedy: [GreedyCase]
+
+    public static func load(path: String) throws(EngineError) -> GoldenFile {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .io("cannot read golden file \(path)") }
+        do { return try JSONDecoder().decode(GoldenFile.self, from: data) } catch {
+            throw .io("golden file \(path) is not in the expected format: \(error)")
+        }
+    }
+}
+
+/// One checked case.
+public struct GoldenCaseResult: Sendable {
+    public let section: String
+    public let index: Int
+    public let passed: Bool
+    public let detail: String
+}
+
+/// Runs every tokenize, chat and greedy case of a golden file against an engine.
+///
+/// Greedy: generation starts from the reference `prompt_ids`; at each step our top-1 token must equal the
+/// reference's and our log-probability of the reference token must be within `tolerance`, up to and
+/// including the first step whose reference top-1/top-2 gap is below `tieGap` (after a near tie, both
+/// engines may legitimately diverge). The reference token is fed back at every compared step.
+public struct GoldenCheck {
+    public var tolerance = 0.05
+    public var tieGap = 0.05
+
+    public init() {}
+
+    public func run(engine: Engine, golden: GoldenFile, sections: Set<String> = ["tokenize", "chat", "greedy"],
+                    onResult: (GoldenCaseResult) -> Void = { _ in }) throws(EngineError) -> [GoldenCaseResult] {
+        var results: [GoldenCaseResult] = []
+        func record(_ r: GoldenCaseResult) { results.append(r); onResult(r) }
+        if sections.contains("tokenize") {
+            for (i, c) in golden.tokenize.enumerated() { record(checkTokenize(engine, c, index: i)) }
+        }
+        if sections.contains("chat") {
+            for (i, c) in golden.chat.enumerated() { record(checkChat(engine, c, index: i)) }
+        }
+        if sections.contains("greedy") {
+            for (i, c) in golden.greedy.enumerated() { record(try checkGreedy(engine, c, index: i)) }
+        }
+        return results
+    }
+
+    func checkTokenize(_ engine: Engine, _ c: GoldenFile.TokenizeCase, index: Int) -> GoldenCaseResult {
+        let plain = engine.tokenizer.encode(c.text, addSpecial: false, parseSpecial: true)
+        let special = engine.tokenizer.encode(c.text, addSpecial: true, parseSpecial: true)
+        var problems: [String] = []
+        if plain != c.ids { problems.append("ids \(plain) != reference \(c.ids)") }
+        if special != c.ids_add_special { problems.append("ids_add_special \(special) != reference \(c.ids_add_special)") }
+        return GoldenCaseResult(section: "tokenize", index: index, passed: problems.isEmpty,
+                                detail: "\(c.text.debugDescription.prefix(60)): " + (problems.isEmpty ? "ok" : problems.joined(separator: "; ")))
+    }
+
+    func checkChat(_ engine: Engine, _ c: GoldenFile.ChatCase, index: Int) -> GoldenCaseResult {
+        do {
+            let rendered = try engine.renderChat(c.messages, addGenerationPrompt: c.add_generation_prompt)
+            let ok = rendered == c.prompt
+            return GoldenCaseResult(section: "chat", index: index, passed: ok,
+                                    detail: ok ? "\(c.messages.count) messages: ok" : "rendered \(rendered.debugDescription) != reference \(c.prompt.debugDescription)")
+        } catch {
+            return GoldenCaseResult(section: "chat", index: index, passed: false, detail: error.description)
+        }
+    }
+
+    func checkGreedy(_ engine: Engine, _ c: GoldenFile.GreedyCase, index: Int) throws(EngineError) -> GoldenCaseResult {
+        let model = engine.model
+        let label = c.prompt.debugDescription.prefix(50)
+        let ours = engine.promptTokens(c.prompt)
+        guard ours == c.prompt_ids else {
+            return GoldenCaseResult(section: "greedy", index: index, passed: false,
+                                    detail: "\(label): prompt tokenizes to \(ours), reference \(c.prompt_ids)")
+        }
+        let cache: KVCache
+        do { cache = try model.makeCache(capacity: c.prompt_ids.count + c.steps.count + 1) } catch { throw .model(error) }
+        var logits: [Float]
+        do { logits = try model.prefill(c.prompt_ids, cache: cache) } catch { throw .model(error) }
+        var compared = 0
+        var maxDelta = 0.0
+        for (s, step) in c.steps.enumerated() {
+            let (best, bestLogProb, refLogProb) = logits.withUnsafeBufferPointer { buf in
+                Self.argmaxAndLogProb(buf, of: Int(step.id))
+            }
+            let delta = abs(refLogProb - step.logprob)
+            maxDelta = max(maxDelta, delta)
+            compared += 1
+            let gap = step.top.count >= 2 ? step.top[0][1] - step.top[1][1] : .infinity
+            if best != step.id && gap >= tieGap {
+                return GoldenCaseResult(section: "greedy", index: index, passed: false,
+                                        detail: "\(label): step \(s) picked \(best) (logprob \(fmt(bestLogProb))), reference \(step.id) (logprob \(fmt(step.logprob)), ours \(fmt(refLogProb)))")
+            }
+            if delta > tolerance {
+                return GoldenCaseResult(section: "greedy", index: index, passed: false,
+                                        detail: "\(label): step \(s) logprob of \(step.id) is \(fmt(refLogProb)), reference \(fmt(step.logprob)) (|Δ| \(fmt(delta)) > \(tolerance))")
+            }
+            if gap < tieGap || s == c.steps.count - 1 { break }
+            do {
+                let hidden = try model.forward([step.id], cache: cache)
+                logits = model.logits(hidden, rows: 0..<1)
+            } catch {
+                throw .model(error)
+            }
+        }
+        return GoldenCaseResult(section: "greedy", index: index, passed: true,
+                                detail: "\(label): \(compared)/\(c.steps.count) steps match, max |Δlogprob| \(fmt(maxDelta))")
+    }
+
+    /// (argmax id, its log-probability, log-probability of `target`).
+    static func argmaxAndLogProb(_ logits: UnsafeBufferPointer<Float>, of target: Int) -> (TokenID, Double, Double) {
+        var best = 0
+        for i in 1..<logits.count where logits[i] > logits[best] { best = i }
+        let maxLogit = Double(logits[best])
+        var sum = 0.0
+        for v in logits { sum += exp(Double(v) - maxLogit) }
+        let logZ = maxLogit + log(sum)
+        let t = target >= 0 && target < logits.count ? Double(logits[target]) - logZ : -.infinity
+        return (TokenID(best), Double(logits[best]) - logZ, t)
+    }
+
+    private func fmt(_ x: Double) -> String { String(format: "%.4f", x) }
+}

@@ -1,0 +1,189 @@
+import CKernels
+import Foundation
+import GGUF
+
+/// Threads and reusable scratch shared by the layers of a forward pass.
+package final class ComputeContext: @unchecked Sendable {
+    package let pool: ThreadPool
+    private var activationScratch: ByteBuffer
+    private var scoreScratch: FloatBuffer     // (threads, capacity) attention scores
+
+    package init(threads: Int) {
+        pool = ThreadPool(threads: threads)
+        activationScratch = ByteBuffer(count: 1 << 16)
+        scoreScratch = FloatBuffer(count: 1)
+    }
+
+    package var threadCount: Int { pool.activeThreads }
+
+    private func activationBuffer(bytes: Int) -> UnsafeMutableRawPointer {
+        if activationScratch.count < bytes { activationScratch = ByteBuffer(count: bytes) }
+        return activationScratch.pointer
+    }
+
+    private func scoreBuffer(perThread: Int) -> UnsafeMutablePointer<Float> {
+        let needed = perThread * pool.activeThreads
+        if scoreScratch.count < needed { scoreScratch = FloatBuffer(count: needed) }
+        return scoreScratch.pointer
+    }
+
+    /// `output (n, w.rows) = input (n, w.columns) · wᵀ`.
+    ///
+    /// The input rows are quantized once to the weight's activation format, then every weight row is
+    /// dotted with every input row; threads split the weight rows, so each packed block is read once per
+    /// pass and reused across the batch.
+    package func matmul(_ w: WeightMatrix, _ input: UnsafePointer<Float>, rows n: Int, into output: UnsafeMutablePointer<Float>) {
+        let actType = Int32(w.activationType.rawValue)
+        let actRowBytes = w.activationRowBytes
+        let act = activationBuffer(bytes: actRowBytes * n)
+        let k = w.columns
+        let actAddress = UInt(bitPattern: act)
+        let inAddress = UInt(bitPattern: input)
+        pool.parallelFor(n) { range in
+            let act = UnsafeMutableRawPointer(bitPattern: actAddress)!
+            let input = UnsafePointer<Float>(bitPattern: inAddress)!
+            for i in range {
+                ok_quantize_row(actType, input + i * k, act + i * actRowBytes, Int64(k))
+            }
+        }
+        let wType = Int32(w.type.rawValue)
+        let outAddress = UInt(bitPattern: output)
+        let rows = w.rows
+        pool.parallelFor(rows) { range in
+            let act = UnsafeRawPointer(bitPattern: actAddress)!
+            let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
+            ok_matmul(wType, Int64(k), w.data + range.lowerBound * w.rowBytes, w.rowBytes, Int64(range.count),
+                      act, actRowBytes, Int64(n), out + range.lowerBound, Int64(rows))
+        }
+    }
+
+    /// Causal multi-head attention of `n` new queries against the cached keys and values of one layer.
+    ///
+    /// - q: `(n, heads, headDim)`, already rotated and scaled; position of row i is `start + i`.
+    /// - keys/values: `(capacity, kvHeads * headDim)` / `(capacity, kvHeads * vHeadDim)`, filled up to `start + n`.
+    /// - out: `(n, heads, vHeadDim)`.
+    /// - window: sliding-window size (a query at p sees keys at t with p - t < window), or nil for full attention.
+    package func attention(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
+                           out: UnsafeMutablePointer<Float>, n: Int, start: Int, heads: Int, kvHeads: Int,
+                           headDim: Int, vHeadDim: Int, capacity: Int, window: Int?) {
+        let scores = scoreBuffer(perThread: capacity)
+        let group = heads / kvHeads
+        let kvDim = kvHeads * headDim
+        let vDim = kvHeads * vHeadDim
+        let qA = UInt(bitPattern: q), kA = UInt(bitPattern: keys), vA = UInt(bitPattern: values)
+        let oA = UInt(bitPattern: out), sA = UInt(bitPattern: scores)
+        let tasks = n * heads
+        pool.run { thread in
+            let q = UnsafePointer<Float>(bitPattern: qA)!
+            let keys = UnsafePointer<Float>(bitPattern: kA)!
+            let values = UnsafePointer<Float>(bitPattern: vA)!
+            let out = UnsafeMutablePointer<Float>(bitPattern: oA)!
+            let score = UnsafeMutablePointer<Float>(bitPattern: sA)! + thread * capacity
+            for task in ThreadPool.split(tasks, parts: self.pool.activeThreads, index: thread) {
+                let i = task / heads, h = task % heads
+                let pos = start + i
+                let kvh = h / group
+                let first = window.map { max(0, pos - $0 + 1) } ?? 0
+                let qRow = q + (i * heads + h) * headDim
+                var maxScore = -Float.infinity
+                for t in first...pos {
+                    let s = ok_dot_f32(qRow, keys + t * kvDim + kvh * headDim, Int64(headDim))
+                    score[t] = s
+                    if s > maxScore { maxScore = s }
+                }
+                var sum: Float = 0
+                for t in first...pos {
+                    let e = expf(score[t] - maxScore)
+                    score[t] = e
+                    sum += e
+                }
+                let o = out + (i * heads + h) * vHeadDim
+                o.initialize(repeating: 0, count: vHeadDim)
+                let inv = 1 / sum
+                for t in first...pos {
+                    ok_axpy_f32(Int64(vHeadDim), score[t] * inv, values + t * vDim + kvh * vHeadDim, o)
+                }
+            }
+        }
+    }
+}
+
+/// Elementwise and normalisation kernels on activations. Each names the math it does.
+package enum Ops {
+    /// `out[r] = x[r] / sqrt(mean(x[r]²) + eps) * weight` for each of `rows` rows of `dim` values.
+    package static func rmsNorm(_ x: UnsafePointer<Float>, weight: [Float], rows: Int, dim: Int, eps: Float,
+                                into out: UnsafeMutablePointer<Float>) {
+        weight.withUnsafeBufferPointer { w in
+            for r in 0..<rows {
+                let row = x + r * dim
+                var sum: Double = 0
+                for j in 0..<dim { sum += Double(row[j]) * Double(row[j]) }
+                let scale = 1 / (Float(sum / Double(dim)) + eps).squareRoot()
+                let o = out + r * dim
+                for j in 0..<dim { o[j] = row[j] * scale * w[j] }
+            }
+        }
+    }
+
+    /// Rotary position embedding in place on `(n, heads, headDim)`; row i sits at `positions[i]`.
+    /// `neox` rotates pairs (j, j + d/2); otherwise adjacent pairs (2j, 2j + 1), as llama.cpp's NORM mode.
+    package static func rope(_ x: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int, ropeDims: Int,
+                             start: Int, base: Float, scale: Float, neox: Bool) {
+        let half = ropeDims / 2
+        let thetaScale = powf(base, -2 / Float(ropeDims))
+        var cosTable = [Float](repeating: 0, count: half)
+        var sinTable = [Float](repeating: 0, count: half)
+        for i in 0..<n {
+            var theta = Float(start + i) * scale
+            for j in 0..<half {
+                cosTable[j] = cosf(theta)
+                sinTable[j] = sinf(theta)
+                theta *= thetaScale
+            }
+            for h in 0..<heads {
+                let v = x + (i * heads + h) * headDim
+                for j in 0..<half {
+                    let (a, b) = neox ? (j, j + half) : (2 * j, 2 * j + 1)
+                    let x0 = v[a], x1 = v[b]
+                    v[a] = x0 * cosTable[j] - x1 * sinTable[j]
+                    v[b] = x0 * sinTable[j] + x1 * cosTable[j]
+                }
+            }
+        }
+    }
+
+    /// `gate = silu(gate) * up`, elementwise over `count` values.
+    package static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        for j in 0..<count {
+            let g = gate[j]
+            gate[j] = g / (1 + expf(-g)) * up[j]
+        }
+    }
+
+    /// `gate = gelu(gate) * up` with the tanh approximation.
+    package static func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
+        let c: Float = 0.7978845608028654   // sqrt(2/pi)
+        for j in 0..<count {
+            let g = gate[j]
+            gate[j] = 0.5 * g * (1 + tanhf(c * g * (1 + 0.044715 * g * g))) * up[j]
+        }
+    }
+
+    /// `x += y` over `count` values.
+    package static func add(_ x: UnsafeMutablePointer<Float>, _ y: UnsafePointer<Float>, count: Int) {
+        ok_axpy_f32(Int64(count), 1, y, x)
+    }
+
+    /// `x[r] += bias` for each of `rows` rows.
+    package static func addBias(_ x: UnsafeMutablePointer<Float>, bias: [Float], rows: Int) {
+        let dim = bias.count
+        bias.withUnsafeBufferPointer { b in
+            for r in 0..<rows { ok_axpy_f32(Int64(dim), 1, b.baseAddress!, x + r * dim) }
+        }
+    }
+
+    /// `x *= s` over `count` values.
+    package static func scale(_ x: UnsafeMutablePointer<Float>, by s: Float, count: Int) {
+        ok_scale_f32(Int64(count), s, x)
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import Bench
+import Foundation
+import Inference
+
+extension Outpost {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run every tokenize, chat and greedy case of a golden file (shared/golden format) against a model.",
+            discussion: "Prints a line per section, then 'N passed, N failed'; exits non-zero on any failure.")
+
+        @OptionGroup var common: ModelOptionGroup
+
+        @Option(help: "A golden JSON file.")
+        var golden: String
+
+        @Flag(help: "Print every case, not only failures.")
+        var verbose = false
+
+        func run() throws {
+            let file: GoldenFile
+            do { file = try GoldenFile.load(path: golden) } catch { throw CLIError(error.description) }
+            let engine = try common.loadEngine()
+            let results: [GoldenCaseResult]
+            do {
+                results = try GoldenCheck().run(engine: engine, golden: file) { r in
+                    if verbose || !r.passed { print("  \(r.passed ? "ok  " : "FAIL") \(r.section)[\(r.index)] \(r.detail)") }
+                }
+            } catch {
+                throw CLIError(error.description)
+            }
+            for section in ["tokenize", "chat", "greedy"] {
+                let rs = results.filter { $0.section == section }
+                print("\(section): \(rs.filter(\.passed).count) passed, \(rs.filter { !$0.passed }.count) failed")
+            }
+            let failed = results.filter { !$0.passed }.count
+            print("\(results.count - failed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode.failure }
+        }
+    }
+}

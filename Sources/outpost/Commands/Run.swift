@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Inference
+
+extension Outpost {
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Generate text from a prompt or a chat message, streaming to stdout.",
+            discussion: "Time to first token and prompt/generation speed go to stderr.")
+
+        @OptionGroup var common: ModelOptionGroup
+
+        @Option(help: "Raw prompt text (no chat template).")
+        var prompt: String?
+
+        @Option(help: "A user message, rendered with the model's chat template.")
+        var chat: String?
+
+        @Option(help: "System message for --chat.")
+        var system: String?
+
+        @Option(name: .customLong("chat-template"), help: "A Jinja chat template file that overrides the model's.")
+        var chatTemplateFile: String?
+
+        @Option(name: .customLong("max-tokens"), help: "Most tokens to generate.")
+        var maxTokens: Int = 256
+
+        @Option(help: "Sampling temperature; 0 is greedy.")
+        var temperature: Float = 0.8
+
+        @Option(name: .customLong("top-k"), help: "Keep the k most likely tokens (0 disables).")
+        var topK: Int = 40
+
+        @Option(name: .customLong("top-p"), help: "Nucleus sampling threshold (1 disables).")
+        var topP: Float = 0.95
+
+        @Option(name: .customLong("min-p"), help: "Drop tokens below min-p × the top probability (0 disables).")
+        var minP: Float = 0.05
+
+        @Option(name: .customLong("repeat-penalty"), help: "Repetition penalty (1 disables).")
+        var repeatPenalty: Float = 1.0
+
+        @Option(name: .customLong("presence-penalty"), help: "Presence penalty.")
+        var presencePenalty: Float = 0
+
+        @Option(name: .customLong("frequency-penalty"), help: "Frequency penalty.")
+        var frequencyPenalty: Float = 0
+
+        @Option(help: "Random seed; the same seed and settings give the same tokens.")
+        var seed: UInt64 = 42
+
+        @Option(help: "Stop before this string (repeatable).")
+        var stop: [String] = []
+
+        func validate() throws {
+            guard (prompt == nil) != (chat == nil) else { throw ValidationError("give exactly one of --prompt or --chat") }
+            guard system == nil || chat != nil else { throw ValidationError("--system goes with --chat") }
+            guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be non-negative") }
+        }
+
+        func run() throws {
+            var template: String?
+            if let path = chatTemplateFile {
+                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                    throw CLIError("cannot read chat template file \(path)")
+                }
+                template = text
+            }
+            let engine = try common.loadEngine(chatTemplate: template)
+            let tokens: [TokenID]
+            if let chat {
+                var messages: [ChatMessage] = []
+                if let system { messages.append(ChatMessage(role: "system", content: system)) }
+                messages.append(ChatMessage(role: "user", content: chat))
+                do { tokens = try engine.chatTokens(messages) } catch { throw CLIError(error.description) }
+            } else {
+                tokens = engine.promptTokens(prompt ?? "")
+            }
+            var config = SamplerConfig()
+            config.temperature = temperature
+            config.topK = topK
+            config.topP = topP
+            config.minP = minP
+            config.repetitionPenalty = repeatPenalty
+            config.presencePenalty = presencePenalty
+            config.frequencyPenalty = frequencyPenalty
+            config.seed = seed
+            let request = GenerationRequest(prompt: tokens, maxTokens: maxTokens, sampler: config, stop: stop)
+            let out = FileHandle.standardOutput
+            let result: GenerationResult
+            do {
+                result = try Generator(engine: engine).generate(request, contextSize: common.ctx) { text in
+                    out.write(Data(text.utf8))
+                    return true
+                }
+            } catch {
+                throw CLIError(error.description)
+            }
+            out.write(Data("\n".utf8))
+            let t = result.timings
+            printError("ttft \(fixed(t.timeToFirstToken * 1000, 1)) ms | prompt \(t.promptTokens) tokens, "
+                + "\(fixed(t.prefillTokensPerSecond, 1)) tokens/s | generated \(t.generatedTokens) tokens, "
+                + "\(fixed(t.decodeTokensPerSecond, 1)) tokens/s | finish \(result.finishReason.rawValue) | kernels \(Kernels.current)")
+        }
+    }
+}
