@@ -204,7 +204,7 @@ enum GGUFParser {
                             "tensor '\(name)' data offset \(rawOffset) is not a multiple of the alignment \(alignment)")
         }
         guard rawOffset <= UInt64(Int.max) else {
-            throw GGUFError(.tensorOutOfBounds, at: offsetAt,
+            throw GGUFError(.tensorOutOfBounds, at: start,
                             "tensor '\(name)' data offset \(rawOffset) is beyond any possible file")
         }
         return try GGUFTensorInfo(name: name, dimensions: dimensions, type: type, offset: Int(rawOffset), errorOffset: start)
