@@ -17,7 +17,9 @@ let package = Package(
         // SIMD kernels (AVX2, AVX-512 VNNI, NEON) each beside a generic twin; no allocation, threads or I/O.
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno"])]
+            // -ffp-contract=off: scalar code must not fuse a*b+c, or dequantization would differ from ggml
+            // by one rounding on FMA machines; SIMD kernels call FMA explicitly where they want it.
+            cSettings: [.unsafeFlags(["-O3", "-fno-math-errno", "-ffp-contract=off"])]
         ),
         .target(name: "GGUF"),
         .target(name: "Inference", dependencies: ["GGUF", "CKernels"]),

@@ -1,1 +1,76 @@
-/* SIMD kernels land here. */
+#ifndef OUTPOST_CKERNELS_H
+#define OUTPOST_CKERNELS_H
+
+/*
+ * Quantized-tensor kernels for Outpost: ggml block formats (bit-for-bit as llama.cpp lays them out),
+ * dequantization, reference quantization, dot products and a matmul seam.
+ *
+ * Types are ggml type numbers (f32=0 f16=1 q4_0=2 q4_1=3 q5_0=6 q5_1=7 q8_0=8 q8_1=9 q2_K=10 q3_K=11
+ * q4_K=12 q5_K=13 q6_K=14 q8_K=15 bf16=30).
+ *
+ * Contract: these functions assume validated input. Callers (the Swift wrapper) must check that the type
+ * is supported, that element counts are multiples of the type's block size, and that buffers hold
+ * ok_row_size(type, n) bytes. Nothing here allocates, locks, spawns threads or does I/O; every function
+ * may be called from any thread at once.
+ */
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { OK_PATH_GENERIC = 0, OK_PATH_AVX2 = 1, OK_PATH_AVX512 = 2, OK_PATH_NEON = 3 } ok_kernel_path;
+
+/* Detects CPU features and selects the kernel table for ok_vec_dot / ok_matmul / f32 helpers.
+ * Returns the chosen path. Before the first call the generic path is used. Safe to call repeatedly. */
+int ok_kernels_init(int force_generic);
+int ok_kernel_path_current(void);
+/* Static string ("generic", "avx2", "avx512", "neon"); "unknown" for other values. */
+const char *ok_kernel_path_name(int path);
+/* 1 if this CPU (and build) can run the path. */
+int ok_kernel_path_available(int path);
+
+/* 1 if weights of this type can be dequantized and dotted. */
+int ok_type_supported(int type);
+/* Activation type llama.cpp pairs with weights of `type` (its vec_dot_type); -1 if unsupported. */
+int ok_vec_dot_type(int type);
+/* Elements per block (1 for float types); 0 if the type is unknown here. */
+int64_t ok_block_size(int type);
+/* Bytes of n elements (n a multiple of the block size); 0 if the type is unknown here. */
+size_t ok_row_size(int type, int64_t n);
+
+/* 1 if ok_quantize_row / ok_dequantize_row handle the type. */
+int ok_quantize_supported(int type);
+int ok_dequantize_supported(int type);
+/* Reference (deterministic, scalar) quantization of n floats into `type` blocks, as ggml's
+ * quantize_row_*_ref does. Does nothing for unsupported types. */
+void ok_quantize_row(int type, const float *x, void *y, int64_t n);
+/* Exact ggml dequantization of n elements. Does nothing for unsupported types. */
+void ok_dequantize_row(int type, const void *x, float *y, int64_t n);
+
+/* Dot product of n weights (wtype) with n activations in ok_vec_dot_type(wtype) format.
+ * Returns NaN for unsupported types. */
+float ok_vec_dot(int wtype, int64_t n, const void *w, const void *act);
+/* Same on an explicit path, for tests. Falls back to the generic path if `path` is not available. */
+float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void *act);
+
+/* out[c * ld_out + r] = dot(row r of w, column c of act) for r in [0,rows), c in [0,cols).
+ * w rows are w_stride bytes apart; act rows (one per token, already quantized to
+ * ok_vec_dot_type(wtype)) are act_stride bytes apart; k elements per row. */
+void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+               const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+
+float ok_dot_f32(const float *a, const float *b, int64_t n);
+void ok_axpy_f32(int64_t n, float a, const float *x, float *y);  /* y += a*x */
+void ok_scale_f32(int64_t n, float a, float *y);                  /* y *= a */
+/* IEEE binary16, round to nearest even (NaN becomes a quiet NaN). */
+void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n);
+void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,174 @@
+/* CPU feature detection and the kernel tables. Each path's table is a compile-time constant; the only
+ * mutable state is which table is current (set by ok_kernels_init) and the cached feature probe. */
+
+#include <math.h>
+#include <stdatomic.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+#define OK_TABLE_ENTRIES(q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, f16, bf16, f32, sfx) \
+    {                                                                                                     \
+        .vec_dot = {                                                                                      \
+            [OK_T_F32] = f32, [OK_T_F16] = f16, [OK_T_BF16] = bf16,                                       \
+            [OK_T_Q4_0] = q4_0, [OK_T_Q4_1] = q4_1, [OK_T_Q5_0] = q5_0, [OK_T_Q5_1] = q5_1,               \
+            [OK_T_Q8_0] = q8_0, [OK_T_Q2_K] = q2_K, [OK_T_Q3_K] = q3_K, [OK_T_Q4_K] = q4_K,               \
+            [OK_T_Q5_K] = q5_K, [OK_T_Q6_K] = q6_K,                                                       \
+        },                                                                                                \
+        .dot_f32 = ok_dot_f32_##sfx, .axpy_f32 = ok_axpy_f32_##sfx, .scale_f32 = ok_scale_f32_##sfx,     \
+        .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
+    }
+
+/* A table whose every kernel comes from one path. */
+#define OK_FULL_TABLE(sfx)                                                                                  \
+    OK_TABLE_ENTRIES(ok_vec_dot_q4_0_##sfx, ok_vec_dot_q4_1_##sfx, ok_vec_dot_q5_0_##sfx,                   \
+                     ok_vec_dot_q5_1_##sfx, ok_vec_dot_q8_0_##sfx, ok_vec_dot_q2_K_##sfx,                   \
+                     ok_vec_dot_q3_K_##sfx, ok_vec_dot_q4_K_##sfx, ok_vec_dot_q5_K_##sfx,                   \
+                     ok_vec_dot_q6_K_##sfx, ok_vec_dot_f16_##sfx, ok_vec_dot_bf16_##sfx,                    \
+                     ok_vec_dot_f32_##sfx, sfx)
+
+static const ok_kernel_table table_generic = OK_FULL_TABLE(generic);
+#if OK_HAVE_X86_KERNELS
+static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2);
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512);
+#endif
+#if OK_HAVE_NEON_KERNELS
+static const ok_kernel_table table_neon = OK_FULL_TABLE(neon);
+#endif
+
+static _Atomic(const ok_kernel_table *) current_table = &table_generic;
+static _Atomic int current_path = OK_PATH_GENERIC;
+/* Bit p set when path p is available; -1 until probed. Probing twice is harmless (same answer). */
+static _Atomic int available_mask = -1;
+
+#if OK_HAVE_X86_KERNELS
+static uint64_t read_xcr0(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static int probe_x86(void) {
+    int mask = 1 << OK_PATH_GENERIC;
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d)) return mask;
+    const int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!(osxsave && avx)) return mask;
+    const uint64_t xcr0 = read_xcr0();
+    if ((xcr0 & 0x6) != 0x6) return mask; /* OS saves SSE and AVX state */
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return mask;
+    const int avx2 = (b >> 5) & 1;
+    if (avx2 && fma && f16c) mask |= 1 << OK_PATH_AVX2;
+    const int f = (b >> 16) & 1, dq = (b >> 17) & 1, bw = (b >> 30) & 1, vl = (b >> 31) & 1;
+    const int vnni = (c >> 11) & 1;
+    const int zmm_state = (xcr0 & 0xe0) == 0xe0; /* opmask, ZMM_Hi256, Hi16_ZMM */
+    if ((mask & (1 << OK_PATH_AVX2)) && f && dq && bw && vl && vnni && zmm_state) mask |= 1 << OK_PATH_AVX512;
+    return mask;
+}
+#endif
+
+static int probe(void) {
+    int mask = atomic_load_explicit(&available_mask, memory_order_relaxed);
+    if (mask >= 0) return mask;
+#if OK_HAVE_X86_KERNELS
+    mask = probe_x86();
+#elif OK_HAVE_NEON_KERNELS
+    mask = (1 << OK_PATH_GENERIC) | (1 << OK_PATH_NEON); /* NEON is baseline on AArch64 */
+#else
+    mask = 1 << OK_PATH_GENERIC;
+#endif
+    atomic_store_explicit(&available_mask, mask, memory_order_relaxed);
+    return mask;
+}
+
+int ok_kernel_path_available(int path) {
+    if (path < 0 || path > OK_PATH_NEON) return 0;
+    return (probe() >> path) & 1;
+}
+
+static const ok_kernel_table *table_for(int path) {
+    if (!ok_kernel_path_available(path)) return &table_generic;
+    switch (path) {
+#if OK_HAVE_X86_KERNELS
+    case OK_PATH_AVX2: return &table_avx2;
+    case OK_PATH_AVX512: return &table_avx512;
+#endif
+#if OK_HAVE_NEON_KERNELS
+    case OK_PATH_NEON: return &table_neon;
+#endif
+    default: return &table_generic;
+    }
+}
+
+int ok_kernels_init(int force_generic) {
+    int path = OK_PATH_GENERIC;
+    if (!force_generic) {
+        static const int preference[] = {OK_PATH_AVX512, OK_PATH_AVX2, OK_PATH_NEON};
+        for (size_t i = 0; i < sizeof preference / sizeof preference[0]; ++i) {
+            if (ok_kernel_path_available(preference[i])) {
+                path = preference[i];
+                break;
+            }
+        }
+    }
+    atomic_store_explicit(&current_table, table_for(path), memory_order_release);
+    atomic_store_explicit(&current_path, path, memory_order_relaxed);
+    return path;
+}
+
+int ok_kernel_path_current(void) { return atomic_load_explicit(&current_path, memory_order_relaxed); }
+
+const char *ok_kernel_path_name(int path) {
+    switch (path) {
+    case OK_PATH_GENERIC: return "generic";
+    case OK_PATH_AVX2: return "avx2";
+    case OK_PATH_AVX512: return "avx512";
+    case OK_PATH_NEON: return "neon";
+    default: return "unknown";
+    }
+}
+
+static inline const ok_kernel_table *current(void) {
+    return atomic_load_explicit(&current_table, memory_order_acquire);
+}
+
+static float dot_with(const ok_kernel_table *t, int wtype, int64_t n, const void *w, const void *act) {
+    if (wtype < 0 || wtype >= OK_T_COUNT || !t->vec_dot[wtype]) return NAN;
+    return t->vec_dot[wtype](n, w, act);
+}
+
+float ok_vec_dot(int wtype, int64_t n, const void *w, const void *act) {
+    return dot_with(current(), wtype, n, w, act);
+}
+
+float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void *act) {
+    return dot_with(table_for(path), wtype, n, w, act);
+}
+
+/* Row tile of the matmul: a few weight rows stay hot in cache while every activation column passes. */
+#define OK_MATMUL_ROW_TILE 4
+
+void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+               const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    if (wtype < 0 || wtype >= OK_T_COUNT) return;
+    const ok_vec_dot_fn dot = current()->vec_dot[wtype];
+    if (!dot) return;
+    const char *wb = w, *ab = act;
+    for (int64_t r0 = 0; r0 < rows; r0 += OK_MATMUL_ROW_TILE) {
+        const int64_t r1 = r0 + OK_MATMUL_ROW_TILE < rows ? r0 + OK_MATMUL_ROW_TILE : rows;
+        for (int64_t c = 0; c < cols; ++c) {
+            const void *a = ab + (size_t)c * act_stride;
+            float *o = out + c * ld_out;
+            for (int64_t r = r0; r < r1; ++r) o[r] = dot(k, wb + (size_t)r * w_stride, a);
+        }
+    }
+}
+
+float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }
+void ok_axpy_f32(int64_t n, float a, const float *x, float *y) { current()->axpy_f32(n, a, x, y); }
+void ok_scale_f32(int64_t n, float a, float *y) { current()->scale_f32(n, a, y); }
+void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n) { current()->f32_to_f16(x, y, n); }
+void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n) { current()->f16_to_f32(x, y, n); }

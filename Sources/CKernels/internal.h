@@ -1,0 +1,207 @@
+#ifndef OUTPOST_CKERNELS_INTERNAL_H
+#define OUTPOST_CKERNELS_INTERNAL_H
+
+/* Block layouts (ggml-common.h, QK_K = 256), scalar half-float conversions and the kernel table. */
+
+#include <stdint.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "ckernels.h"
+
+enum {
+    OK_T_F32 = 0, OK_T_F16 = 1, OK_T_Q4_0 = 2, OK_T_Q4_1 = 3, OK_T_Q5_0 = 6, OK_T_Q5_1 = 7,
+    OK_T_Q8_0 = 8, OK_T_Q8_1 = 9, OK_T_Q2_K = 10, OK_T_Q3_K = 11, OK_T_Q4_K = 12, OK_T_Q5_K = 13,
+    OK_T_Q6_K = 14, OK_T_Q8_K = 15, OK_T_BF16 = 30,
+    OK_T_COUNT = 31
+};
+
+/* Which SIMD paths this build provides (set per architecture). */
+#if defined(__x86_64__) || defined(__i386__)
+#define OK_HAVE_X86_KERNELS 0
+#else
+#define OK_HAVE_X86_KERNELS 0
+#endif
+#if defined(__aarch64__)
+#define OK_HAVE_NEON_KERNELS 0
+#else
+#define OK_HAVE_NEON_KERNELS 0
+#endif
+
+#define QK32 32
+#define QK_K 256
+#define K_SCALE_SIZE 12
+
+typedef uint16_t ok_half;
+
+typedef struct { ok_half d; uint8_t qs[QK32 / 2]; } block_q4_0;
+typedef struct { ok_half d; ok_half m; uint8_t qs[QK32 / 2]; } block_q4_1;
+typedef struct { ok_half d; uint8_t qh[4]; uint8_t qs[QK32 / 2]; } block_q5_0;
+typedef struct { ok_half d; ok_half m; uint8_t qh[4]; uint8_t qs[QK32 / 2]; } block_q5_1;
+typedef struct { ok_half d; int8_t qs[QK32]; } block_q8_0;
+/* s = d * sum(qs), kept so that the q4_1/q5_1 offset term costs one multiply per block. */
+typedef struct { ok_half d; ok_half s; int8_t qs[QK32]; } block_q8_1;
+
+/* Super-blocks of 256. */
+typedef struct { uint8_t scales[QK_K / 16]; uint8_t qs[QK_K / 4]; ok_half d; ok_half dmin; } block_q2_K;
+typedef struct { uint8_t hmask[QK_K / 8]; uint8_t qs[QK_K / 4]; uint8_t scales[12]; ok_half d; } block_q3_K;
+typedef struct { ok_half d; ok_half dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K / 2]; } block_q4_K;
+typedef struct { ok_half d; ok_half dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2]; } block_q5_K;
+typedef struct { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; ok_half d; } block_q6_K;
+/* Activation blocks for K-quants: float scale and per-16 sums of the quants (for the min/offset terms). */
+typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; } block_q8_K;
+
+_Static_assert(sizeof(block_q4_0) == 18, "q4_0 layout");
+_Static_assert(sizeof(block_q4_1) == 20, "q4_1 layout");
+_Static_assert(sizeof(block_q5_0) == 22, "q5_0 layout");
+_Static_assert(sizeof(block_q5_1) == 24, "q5_1 layout");
+_Static_assert(sizeof(block_q8_0) == 34, "q8_0 layout");
+_Static_assert(sizeof(block_q8_1) == 36, "q8_1 layout");
+_Static_assert(sizeof(block_q2_K) == 84, "q2_K layout");
+_Static_assert(sizeof(block_q3_K) == 110, "q3_K layout");
+_Static_assert(sizeof(block_q4_K) == 144, "q4_K layout");
+_Static_assert(sizeof(block_q5_K) == 176, "q5_K layout");
+_Static_assert(sizeof(block_q6_K) == 210, "q6_K layout");
+_Static_assert(sizeof(block_q8_K) == 292, "q8_K layout");
+
+/* ---- scalar conversions (exact ggml semantics) ---- */
+
+static inline uint32_t ok_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static inline float ok_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+static inline float ok_fp16_to_fp32(ok_half h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    const uint32_t exp = (h >> 10) & 0x1fu;
+    const uint32_t man = h & 0x3ffu;
+    if (exp == 0) {
+        /* zero or subnormal: man * 2^-24 is exact in binary32 */
+        const float v = (float)man * 0x1p-24f;
+        return sign ? -v : v;
+    }
+    if (exp == 31) return ok_bits_f32(sign | 0x7f800000u | (man << 13));
+    return ok_bits_f32(sign | ((exp + 112u) << 23) | (man << 13));
+}
+
+/* Round to nearest even; overflow goes to infinity; NaN becomes 0x7e00 with the sign, like ggml. */
+static inline ok_half ok_fp32_to_fp16(float f) {
+    uint32_t x = ok_f32_bits(f);
+    const uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    x &= 0x7fffffffu;
+    if (x > 0x7f800000u) return sign | 0x7e00u;
+    if (x >= 0x477ff000u) return sign | 0x7c00u; /* >= 65520 rounds to inf */
+    if (x >= 0x38800000u) {                       /* normal half */
+        x += 0xfffu + ((x >> 13) & 1u);
+        return sign | (uint16_t)((x - 0x38000000u) >> 13);
+    }
+    /* Subnormal half: adding 0.5 puts the 2^-24 unit at the last mantissa bit, so the FPU rounds (RNE). */
+    const float a = ok_bits_f32(x) + 0.5f;
+    return sign | (uint16_t)(ok_f32_bits(a) - 0x3f000000u);
+}
+
+static inline float ok_bf16_to_fp32(uint16_t h) { return ok_bits_f32((uint32_t)h << 16); }
+
+static inline uint16_t ok_fp32_to_bf16(float f) {
+    const uint32_t u = ok_f32_bits(f);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 64u); /* quiet NaN */
+    return (uint16_t)((u + (0x7fffu + ((u >> 16) & 1u))) >> 16);
+}
+
+/* ggml's nearest_int: round half to even via the 1.5*2^23 trick; valid for |f| <= 4194303. */
+static inline int ok_nearest_int(float f) {
+    const float v = f + 12582912.f;
+    int i;
+    memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+/* 6-bit scale and min j (0..7) of a q4_K/q5_K block. */
+static inline void ok_scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
+    if (j < 4) {
+        *d = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *d = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/* The 16 signed 6-bit scales (already minus 32) of a q3_K block. */
+static inline void ok_q3k_scales(const uint8_t *s12, int8_t out[16]) {
+    for (int j = 0; j < 16; ++j) {
+        const int lo = j < 8 ? (s12[j] & 0xF) : (s12[j - 8] >> 4);
+        const int hi = (s12[8 + j % 4] >> (2 * (j / 4))) & 3;
+        out[j] = (int8_t)((lo | (hi << 4)) - 32);
+    }
+}
+
+/* ---- kernel table ---- */
+
+typedef float (*ok_vec_dot_fn)(int64_t n, const void *w, const void *act);
+
+typedef struct {
+    ok_vec_dot_fn vec_dot[OK_T_COUNT]; /* indexed by weight type; NULL if unsupported */
+    float (*dot_f32)(const float *a, const float *b, int64_t n);
+    void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
+    void (*scale_f32)(int64_t n, float a, float *y);
+    void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
+    void (*f16_to_f32)(const uint16_t *x, float *y, int64_t n);
+} ok_kernel_table;
+
+/* Every path provides the same set of names with its own suffix. */
+#define OK_DECLARE_PATH(sfx)                                                              \
+    float ok_vec_dot_q4_0_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q4_1_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q5_0_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q5_1_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q8_0_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q2_K_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q3_K_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q4_K_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q5_K_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_q6_K_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_f16_##sfx(int64_t n, const void *w, const void *act);              \
+    float ok_vec_dot_bf16_##sfx(int64_t n, const void *w, const void *act);             \
+    float ok_vec_dot_f32_##sfx(int64_t n, const void *w, const void *act);              \
+    float ok_dot_f32_##sfx(const float *a, const float *b, int64_t n);                  \
+    void ok_axpy_f32_##sfx(int64_t n, float a, const float *x, float *y);               \
+    void ok_scale_f32_##sfx(int64_t n, float a, float *y);                              \
+    void ok_f32_to_f16_##sfx(const float *x, uint16_t *y, int64_t n);                   \
+    void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);
+
+OK_DECLARE_PATH(generic)
+#if OK_HAVE_X86_KERNELS
+OK_DECLARE_PATH(avx2)
+OK_DECLARE_PATH(avx512)
+#endif
+#if OK_HAVE_NEON_KERNELS
+OK_DECLARE_PATH(neon)
+#endif
+
+/* Reference quantizers and dequantizers (quants_ref.c, kquants_ref.c). */
+void ok_quantize_row_q4_0_ref(const float *x, block_q4_0 *y, int64_t n);
+void ok_quantize_row_q4_1_ref(const float *x, block_q4_1 *y, int64_t n);
+void ok_quantize_row_q5_0_ref(const float *x, block_q5_0 *y, int64_t n);
+void ok_quantize_row_q5_1_ref(const float *x, block_q5_1 *y, int64_t n);
+void ok_quantize_row_q8_0_ref(const float *x, block_q8_0 *y, int64_t n);
+void ok_quantize_row_q8_1_ref(const float *x, block_q8_1 *y, int64_t n);
+void ok_quantize_row_q2_K_ref(const float *x, block_q2_K *y, int64_t n);
+void ok_quantize_row_q3_K_ref(const float *x, block_q3_K *y, int64_t n);
+void ok_quantize_row_q4_K_ref(const float *x, block_q4_K *y, int64_t n);
+void ok_quantize_row_q5_K_ref(const float *x, block_q5_K *y, int64_t n);
+void ok_quantize_row_q6_K_ref(const float *x, block_q6_K *y, int64_t n);
+void ok_quantize_row_q8_K_ref(const float *x, block_q8_K *y, int64_t n);
+
+void ok_dequantize_row_q4_0(const block_q4_0 *x, float *y, int64_t n);
+void ok_dequantize_row_q4_1(const block_q4_1 *x, float *y, int64_t n);
+void ok_dequantize_row_q5_0(const block_q5_0 *x, float *y, int64_t n);
+void ok_dequantize_row_q5_1(const block_q5_1 *x, float *y, int64_t n);
+void ok_dequantize_row_q8_0(const block_q8_0 *x, float *y, int64_t n);
+void ok_dequantize_row_q8_1(const block_q8_1 *x, float *y, int64_t n);
+void ok_dequantize_row_q2_K(const block_q2_K *x, float *y, int64_t n);
+void ok_dequantize_row_q3_K(const block_q3_K *x, float *y, int64_t n);
+void ok_dequantize_row_q4_K(const block_q4_K *x, float *y, int64_t n);
+void ok_dequantize_row_q5_K(const block_q5_K *x, float *y, int64_t n);
+void ok_dequantize_row_q6_K(const block_q6_K *x, float *y, int64_t n);
+void ok_dequantize_row_q8_K(const block_q8_K *x, float *y, int64_t n);
+
+#endif
