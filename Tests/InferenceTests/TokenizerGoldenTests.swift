@@ -5,7 +5,7 @@ import XCTest
 
 /// Tokenization of the three reference models against llama.cpp's output.
 final class TokenizerGoldenTests: XCTestCase {
-    private func checkTokenizeCases(_ model: TestPaths.Reference, roundTrip: Bool) throws {
+    private func checkTokenizeCases(_ model: TestPaths.Reference) throws {
         let golden = try TokenizerGolden.load(model)
         let tokenizer = try ReferenceTokenizers.tokenizer(model)
         XCTAssertFalse(golden.tokenize.isEmpty)
@@ -13,9 +13,8 @@ final class TokenizerGoldenTests: XCTestCase {
             XCTAssertEqual(tokenizer.encode(item.text, addSpecial: false), item.ids, "\(model) ids of \(item.text.debugDescription)")
             XCTAssertEqual(tokenizer.encode(item.text, addSpecial: true), item.ids_add_special,
                            "\(model) ids_add_special of \(item.text.debugDescription)")
-            if roundTrip {
-                XCTAssertEqual(tokenizer.decode(item.ids, renderSpecial: true), item.text, "\(model) decode of \(item.text.debugDescription)")
-            }
+            // llama.cpp's decoding inverts its encoding for all three vocabularies (no clean-up, no space prefix).
+            XCTAssertEqual(tokenizer.decode(item.ids, renderSpecial: true), item.text, "\(model) decode of \(item.text.debugDescription)")
         }
     }
 
@@ -29,7 +28,7 @@ final class TokenizerGoldenTests: XCTestCase {
             var text = ""
             for id in item.tokens {
                 let chunk = stream.append(id)
-                XCTAssertFalse(chunk.contains("\u{FFFD}"), "\(model) streamed a broken character after token \(id)")
+                XCTAssertFalse(chunk.unicodeScalars.contains("\u{FFFD}"), "\(model) streamed a broken character after token \(id)")
                 text += chunk
             }
             text += stream.flush()
@@ -37,9 +36,9 @@ final class TokenizerGoldenTests: XCTestCase {
         }
     }
 
-    func testSmolLM2Tokenize() throws { try checkTokenizeCases(.smollm2, roundTrip: true) }
-    func testQwen25Tokenize() throws { try checkTokenizeCases(.qwen25, roundTrip: true) }
-    func testGemma3Tokenize() throws { try checkTokenizeCases(.gemma3, roundTrip: false) }
+    func testSmolLM2Tokenize() throws { try checkTokenizeCases(.smollm2) }
+    func testQwen25Tokenize() throws { try checkTokenizeCases(.qwen25) }
+    func testGemma3Tokenize() throws { try checkTokenizeCases(.gemma3) }
 
     func testSmolLM2Greedy() throws { try checkGreedyCases(.smollm2) }
     func testQwen25Greedy() throws { try checkGreedyCases(.qwen25) }
