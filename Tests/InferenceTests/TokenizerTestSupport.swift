@@ -1,4 +1,5 @@
 import Foundation
+import GGUF
 import Inference
 import TestSupport
 import XCTest
@@ -44,28 +45,11 @@ enum ReferenceTokenizers {
         return tokenizer
     }
 
+    /// The vocabulary read from the reference model's GGUF file; skips the test when the file is absent.
     static func vocabulary(_ model: TestPaths.Reference) throws -> TokenizerVocabulary {
-        // DEVELOPMENT ONLY: vocab dumped from the GGUF with the python gguf package until GGUFFile lands.
-        let base = (model.modelFile as NSString).deletingPathExtension
-        let url = URL(fileURLWithPath: "/tmp/vocab-\(base).json")
-        guard FileManager.default.fileExists(atPath: url.path) else { throw XCTSkip("no vocab dump \(url.path)") }
-        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        func id(_ key: String) -> TokenID? { (json[key] as? NSNumber).map { TokenID($0.int32Value) } }
-        return TokenizerVocabulary(
-            model: json["tokenizer.ggml.model"] as! String,
-            pre: json["tokenizer.ggml.pre"] as? String,
-            tokens: json["tokenizer.ggml.tokens"] as! [String],
-            scores: (json["tokenizer.ggml.scores"] as? [NSNumber])?.map(\.floatValue),
-            tokenTypes: (json["tokenizer.ggml.token_type"] as? [NSNumber])?.map(\.int32Value),
-            merges: json["tokenizer.ggml.merges"] as? [String],
-            bosID: id("tokenizer.ggml.bos_token_id"),
-            eosID: id("tokenizer.ggml.eos_token_id"),
-            eotID: id("tokenizer.ggml.eot_token_id"),
-            padID: id("tokenizer.ggml.padding_token_id"),
-            unknownID: id("tokenizer.ggml.unknown_token_id"),
-            addBOS: (json["tokenizer.ggml.add_bos_token"] as? NSNumber)?.boolValue,
-            addEOS: (json["tokenizer.ggml.add_eos_token"] as? NSNumber)?.boolValue,
-            addSpacePrefix: (json["tokenizer.ggml.add_space_prefix"] as? NSNumber)?.boolValue
-        )
+        guard FileManager.default.fileExists(atPath: model.modelPath) else {
+            throw XCTSkip("model file absent: \(model.modelPath)")
+        }
+        return try TokenizerVocabulary(gguf: GGUFFile(path: model.modelPath))
     }
 }
