@@ -85,8 +85,8 @@ struct ByteLevelBPE: Sendable {
 
     private struct Candidate: Comparable {
         var rank: UInt32
-        var left: Int32
-        var right: Int32
+        var left: Int
+        var right: Int
         var leftPiece: Int32
         var rightPiece: Int32
         var merged: Int32
@@ -97,8 +97,8 @@ struct ByteLevelBPE: Sendable {
         }
     }
 
-    private func candidate(_ left: Int32, _ right: Int32, _ symbols: [Int32]) -> Candidate? {
-        let leftPiece = symbols[Int(left)], rightPiece = symbols[Int(right)]
+    private func candidate(_ left: Int, _ right: Int, _ symbols: [Int32]) -> Candidate? {
+        let leftPiece = symbols[left], rightPiece = symbols[right]
         guard leftPiece >= 0, rightPiece >= 0 else { return nil }
         let key = UInt64(UInt32(bitPattern: leftPiece)) << 32 | UInt64(UInt32(bitPattern: rightPiece))
         guard let value = merges[key] else { return nil }
@@ -117,23 +117,23 @@ struct ByteLevelBPE: Sendable {
         }
         // One symbol per byte; `symbols[i]` is the piece of symbol i, -2 once merged into its left neighbour.
         var symbols = word.map { byteSymbols[Int($0)] }
-        var next = (0 ..< Int32(word.count)).map { $0 + 1 }
-        var prev = (0 ..< Int32(word.count)).map { $0 - 1 }
+        var next = (0 ..< word.count).map { $0 + 1 }
+        var prev = (0 ..< word.count).map { $0 - 1 }
         next[word.count - 1] = -1
         var queue = PriorityQueue<Candidate>()
-        for i in 1 ..< Int32(max(word.count, 1)) {
+        for i in 1 ..< max(word.count, 1) {
             if let c = candidate(i - 1, i, symbols) { queue.push(c) }
         }
         while let c = queue.pop() {
-            let left = Int(c.left), right = Int(c.right)
+            let left = c.left, right = c.right
             // Outdated when either side has merged since the candidate was queued.
             guard symbols[left] == c.leftPiece, symbols[right] == c.rightPiece else { continue }
             symbols[left] = c.merged
             symbols[right] = -2
             next[left] = next[right]
-            if next[right] >= 0 { prev[Int(next[right])] = c.left }
-            if prev[left] >= 0, let p = candidate(prev[left], c.left, symbols) { queue.push(p) }
-            if next[left] >= 0, let n = candidate(c.left, next[left], symbols) { queue.push(n) }
+            if next[right] >= 0 { prev[next[right]] = left }
+            if prev[left] >= 0, let p = candidate(prev[left], left, symbols) { queue.push(p) }
+            if next[left] >= 0, let n = candidate(left, next[left], symbols) { queue.push(n) }
         }
         for (i, piece) in symbols.enumerated() where piece != -2 {
             if piece >= 0 && Int(piece) < tokenCount {

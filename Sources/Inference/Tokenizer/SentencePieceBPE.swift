@@ -27,9 +27,9 @@ struct SentencePieceBPE: Sendable {
 
     private struct Candidate: Comparable {
         var score: Float
-        var left: Int32
-        var right: Int32
-        var size: Int32
+        var left: Int
+        var right: Int
+        var size: Int
 
         /// Lower priority: lower score, then further right.
         static func < (a: Candidate, b: Candidate) -> Bool {
@@ -40,45 +40,45 @@ struct SentencePieceBPE: Sendable {
     /// Tokenizes already-escaped UTF-8 `text`, appending to `output`.
     func encode(_ text: [UInt8], tokens: ByteStringTable, scores: [Float], into output: inout [TokenID]) {
         guard !text.isEmpty else { return }
-        var starts: [Int32] = []      // (symbols): first byte of each symbol
-        var sizes: [Int32] = []       // (symbols): byte length, 0 once merged away
+        var starts: [Int] = []      // (symbols): first byte of each symbol
+        var sizes: [Int] = []       // (symbols): byte length, 0 once merged away
         var offset = 0
         while offset < text.count {
             let length = min(utf8SequenceLength(text[offset]), text.count - offset)
-            starts.append(Int32(offset))
-            sizes.append(Int32(length))
+            starts.append(offset)
+            sizes.append(length)
             offset += length
         }
         let count = starts.count
-        var next = (0 ..< Int32(count)).map { $0 + 1 }
-        var prev = (0 ..< Int32(count)).map { $0 - 1 }
+        var next = (0 ..< count).map { $0 + 1 }
+        var prev = (0 ..< count).map { $0 - 1 }
         next[count - 1] = -1
 
         text.withUnsafeBufferPointer { bytes in
             var queue = PriorityQueue<Candidate>()
-            func tryAdd(_ left: Int32, _ right: Int32) {
+            func tryAdd(_ left: Int, _ right: Int) {
                 guard left >= 0, right >= 0 else { return }
-                let start = Int(starts[Int(left)])
-                let size = Int(sizes[Int(left)] + sizes[Int(right)])
+                let start = starts[left]
+                let size = sizes[left] + sizes[right]
                 guard let id = tokens.find(UnsafeBufferPointer(rebasing: bytes[start ..< start + size])) else { return }
-                queue.push(Candidate(score: scores[Int(id)], left: left, right: right, size: Int32(size)))
+                queue.push(Candidate(score: scores[Int(id)], left: left, right: right, size: size))
             }
-            for i in 1 ..< Int32(max(count, 1)) { tryAdd(i - 1, i) }
+            for i in 1 ..< max(count, 1) { tryAdd(i - 1, i) }
             while let c = queue.pop() {
-                let left = Int(c.left), right = Int(c.right)
+                let left = c.left, right = c.right
                 // Outdated when either side has changed since the candidate was queued.
                 guard sizes[left] > 0, sizes[right] > 0, sizes[left] + sizes[right] == c.size else { continue }
                 sizes[left] += sizes[right]
                 sizes[right] = 0
                 next[left] = next[right]
-                if next[right] >= 0 { prev[Int(next[right])] = c.left }
-                tryAdd(prev[left], c.left)
-                tryAdd(c.left, next[left])
+                if next[right] >= 0 { prev[next[right]] = left }
+                tryAdd(prev[left], left)
+                tryAdd(left, next[left])
             }
 
-            var i: Int32 = 0
+            var i = 0
             while i >= 0 {
-                let start = Int(starts[Int(i)]), size = Int(sizes[Int(i)])
+                let start = starts[i], size = sizes[i]
                 if let id = tokens.find(UnsafeBufferPointer(rebasing: bytes[start ..< start + size])) {
                     output.append(id)
                 } else {
@@ -87,7 +87,7 @@ struct SentencePieceBPE: Sendable {
                         if let id = byteToken(bytes[j]) { output.append(id) }
                     }
                 }
-                i = next[Int(i)]
+                i = next[i]
             }
         }
     }
