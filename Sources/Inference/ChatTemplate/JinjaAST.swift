@@ -1,0 +1,100 @@
+/// The parsed form of a template: statements holding expressions, each with its source location.
+
+/// A literal constant in the source.
+package enum Literal: Sendable {
+    case none
+    case bool(Bool)
+    case int(Int)
+    case double(Double)
+    case string(String)
+}
+
+/// Arguments of a call, filter or test: positional then `name=value` keywords.
+package struct CallArguments: Sendable {
+    package var positional: [Expression] = []
+    package var keywords: [(String, Expression)] = []
+}
+
+package struct Expression: Sendable {
+    package indirect enum Kind: Sendable {
+        case literal(Literal)
+        case name(String)
+        case list([Expression])
+        /// Parenthesised or bare `a, b`; evaluates to a list.
+        case tuple([Expression])
+        case dict([(Expression, Expression)])
+        /// `object.name`
+        case attribute(Expression, String)
+        /// `object[index]`
+        case index(Expression, Expression)
+        /// `object[start:stop:step]`
+        case slice(Expression, start: Expression?, stop: Expression?, step: Expression?)
+        case call(Expression, CallArguments)
+        case filter(Expression, name: String, CallArguments)
+        case test(Expression, name: String, CallArguments, negated: Bool)
+        case unary(String, Expression)
+        case binary(String, Expression, Expression)
+        /// `a < b < c`: Python chained comparison.
+        case compare(Expression, [(String, Expression)])
+        case and(Expression, Expression)
+        case or(Expression, Expression)
+        case not(Expression)
+        /// `then if condition else otherwise` (otherwise absent means undefined).
+        case conditional(condition: Expression, then: Expression, otherwise: Expression?)
+    }
+    package var kind: Kind
+    package var location: SourceLocation
+}
+
+/// The left side of `set` or a `for` loop variable list.
+package enum AssignTarget: Sendable {
+    case name(String)
+    /// `ns.attr`: assignment to a namespace attribute.
+    case attribute(String, String)
+    case tuple([AssignTarget])
+}
+
+package struct MacroParameter: Sendable {
+    package var name: String
+    package var defaultValue: Expression?
+}
+
+/// One applied filter in a `{% filter %}` block or `{% set x | filter %}`.
+package struct FilterCall: Sendable {
+    package var name: String
+    package var arguments: CallArguments
+    package var location: SourceLocation
+}
+
+package struct Statement: Sendable {
+    package indirect enum Kind: Sendable {
+        case text(String)
+        case output(Expression)
+        /// `if`/`elif` branches in order, then the optional `else` body.
+        case conditional([(Expression, [Statement])], otherwise: [Statement])
+        case forLoop(ForLoop)
+        case set(AssignTarget, Expression)
+        /// `{% set name %}...{% endset %}`: captures the body's output.
+        case setBlock(String, filters: [FilterCall], body: [Statement])
+        case macro(name: String, parameters: [MacroParameter], body: [Statement])
+        case filterBlock([FilterCall], body: [Statement])
+        /// `{% with a = 1 %}...{% endwith %}`: a body in a new scope.
+        case with([(String, Expression)], body: [Statement])
+        /// A body that runs in the current scope (`{% generation %}`).
+        case block([Statement])
+        /// `{% do expr %}`: evaluates for side effects.
+        case expression(Expression)
+        case breakLoop
+        case continueLoop
+    }
+    package var kind: Kind
+    package var location: SourceLocation
+}
+
+package struct ForLoop: Sendable {
+    package var target: AssignTarget
+    package var iterable: Expression
+    package var filter: Expression?
+    package var body: [Statement]
+    package var otherwise: [Statement]
+}

@@ -1,0 +1,460 @@
+/// Executes a parsed template. One evaluator serves one render; it holds the output buffer and the
+/// counters that enforce `ChatTemplate.Limits`.
+final class Evaluator {
+    let limits: ChatTemplate.Limits
+    private var output = ""
+    /// Bytes written over the whole render, including text later captured by macros or `set` blocks.
+    private var writtenBytes = 0
+    private var steps = 0
+    private var callDepth = 0
+    private var macros: [Macro] = []
+
+    /// How a statement list finished.
+    enum Flow {
+        case normal, breakLoop, continueLoop
+    }
+
+    init(limits: ChatTemplate.Limits) {
+        self.limits = limits
+    }
+
+    func run(_ body: [Statement], context: [String: JinjaValue]) throws(ChatTemplateError) -> String {
+        let root = Scope(parent: nil, variables: context.mapValues(Value.init))
+        defer {
+            // Macros capture their defining scope, which holds the macros: break the cycle.
+            for macro in macros { macro.scope = nil }
+        }
+        _ = try execute(body, root)
+        return output
+    }
+
+    // MARK: Limits
+
+    private func step(_ location: SourceLocation) throws(ChatTemplateError) {
+        steps += 1
+        if steps > limits.maxSteps {
+            throw ChatTemplateError(
+                .limit, "execution limit of \(limits.maxSteps) steps exceeded (runaway loop?)", at: location)
+        }
+    }
+
+    private func write(_ text: String, _ location: SourceLocation) throws(ChatTemplateError) {
+        writtenBytes += text.utf8.count
+        if writtenBytes > limits.maxOutputBytes {
+            throw ChatTemplateError(.limit, "output exceeds \(limits.maxOutputBytes) bytes", at: location)
+        }
+        output += text
+    }
+
+    /// Throws if a value built by the template is larger than the limits allow.
+    func checkSize(_ value: Value) throws(ChatTemplateError) {
+        switch value {
+        case .string(let s) where s.utf8.count > limits.maxOutputBytes:
+            throw ChatTemplateError(kind: .limit, message: "string exceeds \(limits.maxOutputBytes) bytes")
+        case .array(let items) where items.count > limits.maxListLength:
+            throw ChatTemplateError(kind: .limit, message: "list exceeds \(limits.maxListLength) items")
+        default: break
+        }
+    }
+
+    /// Python `str()` bounded by the output limit.
+    func stringify(_ value: Value) throws(ChatTemplateError) -> String {
+        switch value {
+        case .string(let s): return s
+        case .undefined: return ""
+        default:
+            var out = ""
+            guard value.appendRepr(to: &out, limit: limits.maxOutputBytes) else {
+                throw ChatTemplateError(kind: .limit, message: "value's text exceeds \(limits.maxOutputBytes) bytes")
+            }
+            return out
+        }
+    }
+
+    // MARK: Statements
+
+    private func execute(_ statements: [Statement], _ scope: Scope) throws(ChatTemplateError) -> Flow {
+        for statement in statements {
+            try step(statement.location)
+            let flow = try execute(statement, scope)
+            if flow != .normal { return flow }
+        }
+        return .normal
+    }
+
+    private func execute(_ statement: Statement, _ scope: Scope) throws(ChatTemplateError) -> Flow {
+        let location = statement.location
+        switch statement.kind {
+        case .text(let text):
+            try write(text, location)
+        case .output(let expr):
+            let value = try evaluate(expr, scope)
+            try write(try located(location) { () throws(ChatTemplateError) in try stringify(value) }, location)
+        case .conditional(let branches, let otherwise):
+            for (condition, body) in branches where try evaluate(condition, scope).truthy {
+                return try execute(body, scope)
+            }
+            return try execute(otherwise, scope)
+        case .forLoop(let loop):
+            return try executeLoop(loop, scope, location)
+        case .set(let target, let expr):
+            try assign(target, try evaluate(expr, scope), scope, location)
+        case .setBlock(let name, let filters, let body):
+            let (text, flow) = try capture(body, scope)
+            scope.set(name, try applyFilters(filters, to: .string(text), scope))
+            return flow
+        case .macro(let name, let parameters, let body):
+            let macro = Macro(name: name, parameters: parameters, body: body, scope: scope)
+            macros.append(macro)
+            scope.set(name, .function(.macro(macro)))
+        case .filterBlock(let filters, let body):
+            let (text, flow) = try capture(body, scope)
+            try write(try stringify(try applyFilters(filters, to: .string(text), scope)), location)
+            return flow
+        case .with(let assignments, let body):
+            let inner = Scope(parent: scope)
+            for (name, expr) in assignments { inner.set(name, try evaluate(expr, scope)) }
+            return try execute(body, inner)
+        case .block(let body):
+            return try execute(body, scope)
+        case .expression(let expr):
+            _ = try evaluate(expr, scope)
+        case .breakLoop:
+            return .breakLoop
+        case .continueLoop:
+            return .continueLoop
+        }
+        return .normal
+    }
+
+    /// Runs `body` with output redirected, returning what it wrote.
+    private func capture(_ body: [Statement], _ scope: Scope) throws(ChatTemplateError) -> (String, Flow) {
+        let saved = output
+        output = ""
+        let flow = try execute(body, scope)
+        let captured = output
+        output = saved
+        return (captured, flow)
+    }
+
+    private func applyFilters(_ filters: [FilterCall], to value: Value, _ scope: Scope) throws(ChatTemplateError) -> Value {
+        var result = value
+        for filter in filters {
+            let arguments = try evaluateArguments(filter.arguments, scope)
+            result = try located(filter.location) { () throws(ChatTemplateError) in
+                try applyFilter(filter.name, result, arguments)
+            }
+        }
+        return result
+    }
+
+    private func executeLoop(_ loop: ForLoop, _ scope: Scope, _ location: SourceLocation) throws(ChatTemplateError) -> Flow {
+        let iterable = try evaluate(loop.iterable, scope)
+        var items = try located(loop.iterable.location) { () throws(ChatTemplateError) in try iterate(iterable) }
+        if let filter = loop.filter {
+            var kept: [Value] = []
+            for item in items {
+                try step(location)
+                let inner = Scope(parent: scope)
+                try assign(loop.target, item, inner, location)
+                if try evaluate(filter, inner).truthy { kept.append(item) }
+            }
+            items = kept
+        }
+        if items.isEmpty {
+            return try execute(loop.otherwise, scope)
+        }
+        let count = items.count
+        for (index, item) in items.enumerated() {
+            try step(location)
+            let inner = Scope(parent: scope)
+            try assign(loop.target, item, inner, location)
+            var info = Dict()
+            info["index"] = .int(index + 1)
+            info["index0"] = .int(index)
+            info["revindex"] = .int(count - index)
+            info["revindex0"] = .int(count - index - 1)
+            info["first"] = .bool(index == 0)
+            info["last"] = .bool(index == count - 1)
+            info["length"] = .int(count)
+            info["depth"] = .int(1)
+            info["depth0"] = .int(0)
+            if index > 0 { info["previtem"] = items[index - 1] }
+            if index + 1 < count { info["nextitem"] = items[index + 1] }
+            info["cycle"] = .function(.method(.int(index), "loop.cycle"))
+            inner.set("loop", .object(info))
+            if try execute(loop.body, inner) == .breakLoop { break }
+        }
+        return .normal
+    }
+
+    /// The elements a `for` loop (or a filter) walks: list items, dict keys, string characters.
+    func iterate(_ value: Value) throws(ChatTemplateError) -> [Value] {
+        switch value {
+        case .array(let items): return items
+        case .object(let dict): return dict.keys.map(Value.string)
+        case .string(let s): return s.unicodeScalars.map { .string(String($0)) }
+        case .undefined: return []
+        default: throw ChatTemplateError(kind: .type, message: "'\(value.typeName)' object is not iterable")
+        }
+    }
+
+    private func assign(_ target: AssignTarget, _ value: Value, _ scope: Scope, _ location: SourceLocation) throws(ChatTemplateError) {
+        switch target {
+        case .name(let name):
+            scope.set(name, value)
+        case .attribute(let object, let attribute):
+            guard case .namespace(let ns) = scope.lookup(object) else {
+                throw ChatTemplateError(.type, "cannot assign attribute '\(attribute)' on non-namespace object '\(object)'", at: location)
+            }
+            ns.attributes[attribute] = value
+        case .tuple(let targets):
+            let items = try located(location) { () throws(ChatTemplateError) in try iterate(value) }
+            guard items.count == targets.count else {
+                let problem = items.count > targets.count ? "too many" : "not enough"
+                throw ChatTemplateError(.type, "\(problem) values to unpack (expected \(targets.count), got \(items.count))", at: location)
+            }
+            for (t, item) in zip(targets, items) { try assign(t, item, scope, location) }
+        }
+    }
+
+    // MARK: Macros
+
+    func callMacro(_ macro: Macro, _ arguments: Arguments) throws(ChatTemplateError) -> Value {
+        callDepth += 1
+        defer { callDepth -= 1 }
+        if callDepth > limits.maxCallDepth {
+            throw ChatTemplateError(kind: .limit, message: "macro calls nest deeper than \(limits.maxCallDepth) levels")
+        }
+        let scope = Scope(parent: macro.scope)
+        let parameters = macro.parameters
+        var extraPositional: [Value] = []
+        for (i, value) in arguments.positional.enumerated() {
+            if i < parameters.count { scope.set(parameters[i].name, value) } else { extraPositional.append(value) }
+        }
+        var extraKeywords = Dict()
+        for (name, value) in arguments.keywords {
+            if let index = parameters.firstIndex(where: { $0.name == name }) {
+                if index < arguments.positional.count {
+                    throw ChatTemplateError(kind: .type, message: "macro '\(macro.name)' got multiple values for argument '\(name)'")
+                }
+                scope.set(name, value)
+            } else {
+                extraKeywords[name] = value
+            }
+        }
+        for parameter in parameters.dropFirst(arguments.positional.count)
+        where !arguments.keywords.contains(where: { $0.0 == parameter.name }) {
+            if let defaultValue = parameter.defaultValue {
+                scope.set(parameter.name, try evaluate(defaultValue, scope))
+            } else {
+                scope.set(parameter.name, .undefined(hint: "'\(parameter.name)' is undefined"))
+            }
+        }
+        scope.set("varargs", .array(extraPositional))
+        scope.set("kwargs", .object(extraKeywords))
+        let (text, _) = try capture(macro.body, scope)
+        return .string(text)
+    }
+
+    // MARK: Expressions
+
+    /// Gives errors thrown without a location the location of the node being evaluated.
+    func located<T>(_ location: SourceLocation, _ body: () throws(ChatTemplateError) -> T) throws(ChatTemplateError) -> T {
+        do {
+            return try body()
+        } catch {
+            var located = error
+            if located.line == nil {
+                located.line = location.line
+                located.column = location.column
+            }
+            throw located
+        }
+    }
+
+    func evaluate(_ expr: Expression, _ scope: Scope) throws(ChatTemplateError) -> Value {
+        try located(expr.location) { () throws(ChatTemplateError) in try evaluateKind(expr, scope) }
+    }
+
+    private func evaluateKind(_ expr: Expression, _ scope: Scope) throws(ChatTemplateError) -> Value {
+        switch expr.kind {
+        case .literal(let literal):
+            switch literal {
+            case .none: return .none
+            case .bool(let b): return .bool(b)
+            case .int(let i): return .int(i)
+            case .double(let d): return .double(d)
+            case .string(let s): return .string(s)
+            }
+        case .name(let name):
+            if let value = scope.lookup(name) { return value }
+            if Evaluator.globalFunctions.contains(name) { return .function(.builtin(name)) }
+            return .undefined(hint: "'\(name)' is undefined")
+        case .list(let items), .tuple(let items):
+            var values: [Value] = []
+            values.reserveCapacity(items.count)
+            for item in items { values.append(try evaluate(item, scope)) }
+            return .array(values)
+        case .dict(let pairs):
+            var dict = Dict()
+            for (keyExpr, valueExpr) in pairs {
+                guard case .string(let key) = try evaluate(keyExpr, scope) else {
+                    throw ChatTemplateError(kind: .type, message: "dict keys must be strings")
+                }
+                dict[key] = try evaluate(valueExpr, scope)
+            }
+            return .object(dict)
+        case .attribute(let object, let name):
+            return attribute(of: try evaluate(object, scope), name)
+        case .index(let object, let index):
+            return item(of: try evaluate(object, scope), try evaluate(index, scope))
+        case .slice(let object, let start, let stop, let stepExpr):
+            let value = try evaluate(object, scope)
+            func bound(_ e: Expression?) throws(ChatTemplateError) -> Int? {
+                guard let e else { return nil }
+                switch try evaluate(e, scope) {
+                case .none: return nil
+                case .int(let i): return i
+                case .bool(let b): return b ? 1 : 0
+                case let other:
+                    throw ChatTemplateError(kind: .type, message: "slice indices must be integers or None, not '\(other.typeName)'")
+                }
+            }
+            return try slice(value, start: try bound(start), stop: try bound(stop), step: try bound(stepExpr))
+        case .call(let callee, let args):
+            let function = try evaluate(callee, scope)
+            return try call(function, try evaluateArguments(args, scope))
+        case .filter(let subject, let name, let args):
+            return try applyFilter(name, try evaluate(subject, scope), try evaluateArguments(args, scope))
+        case .test(let subject, let name, let args, let negated):
+            let result = try applyTest(name, try evaluate(subject, scope), try evaluateArguments(args, scope))
+            return .bool(result != negated)
+        case .unary(let op, let operand):
+            return try unary(op, try evaluate(operand, scope))
+        case .binary(let op, let lhs, let rhs):
+            return try binary(op, try evaluate(lhs, scope), try evaluate(rhs, scope))
+        case .compare(let first, let rest):
+            var left = try evaluate(first, scope)
+            for (op, rightExpr) in rest {
+                let right = try evaluate(rightExpr, scope)
+                if !(try compare(op, left, right)) { return .bool(false) }
+                left = right
+            }
+            return .bool(true)
+        case .and(let lhs, let rhs):
+            let left = try evaluate(lhs, scope)
+            return left.truthy ? try evaluate(rhs, scope) : left
+        case .or(let lhs, let rhs):
+            let left = try evaluate(lhs, scope)
+            return left.truthy ? left : try evaluate(rhs, scope)
+        case .not(let operand):
+            return .bool(!(try evaluate(operand, scope).truthy))
+        case .conditional(let condition, let then, let otherwise):
+            if try evaluate(condition, scope).truthy { return try evaluate(then, scope) }
+            guard let otherwise else { return .undefined(hint: "the conditional expression has no 'else' value") }
+            return try evaluate(otherwise, scope)
+        }
+    }
+
+    private func evaluateArguments(_ arguments: CallArguments, _ scope: Scope) throws(ChatTemplateError) -> Arguments {
+        var result = Arguments()
+        for expr in arguments.positional { result.positional.append(try evaluate(expr, scope)) }
+        for (name, expr) in arguments.keywords { result.keywords.append((name, try evaluate(expr, scope))) }
+        return result
+    }
+
+    func call(_ function: Value, _ arguments: Arguments) throws(ChatTemplateError) -> Value {
+        switch function {
+        case .function(.builtin(let name)): return try callGlobal(name, arguments)
+        case .function(.method(let receiver, let name)): return try callMethod(receiver, name, arguments)
+        case .function(.macro(let macro)): return try callMacro(macro, arguments)
+        case .undefined(let hint): throw ChatTemplateError(kind: .undefined, message: hint)
+        default: throw ChatTemplateError(kind: .type, message: "'\(function.typeName)' object is not callable")
+        }
+    }
+
+    // MARK: Attribute and item access (never fail: a miss is undefined, as in Jinja)
+
+    /// `value.name`: methods first, then keys (Jinja's `getattr`).
+    func attribute(of value: Value, _ name: String) -> Value {
+        if name.hasPrefix("_") { return .undefined(hint: "access to attribute '\(name)' is not allowed") }
+        switch value {
+        case .undefined: return value
+        case .object(let dict):
+            if Evaluator.dictMethods.contains(name) { return .function(.method(value, name)) }
+            return dict[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
+        case .namespace(let ns):
+            return ns.attributes[name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
+        case .string:
+            if Evaluator.stringMethods.contains(name) { return .function(.method(value, name)) }
+        default: break
+        }
+        return .undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'")
+    }
+
+    /// `value[key]`: keys and indexes first, then attributes (Jinja's `getitem`).
+    func item(of value: Value, _ key: Value) -> Value {
+        switch (value, key) {
+        case (.undefined, _): return value
+        case (.array(let items), _):
+            if let i = key.number, case .int(let index) = i {
+                if let resolved = resolveIndex(index, items.count) { return items[resolved] }
+                return .undefined(hint: "list object has no element \(index)")
+            }
+        case (.string(let s), _):
+            if let i = key.number, case .int(let index) = i {
+                let scalars = Array(s.unicodeScalars)
+                if let resolved = resolveIndex(index, scalars.count) { return .string(String(scalars[resolved])) }
+                return .undefined(hint: "string index out of range")
+            }
+        case (.object(let dict), .string(let name)):
+            if let found = dict[name] { return found }
+        default: break
+        }
+        if case .string(let name) = key { return attribute(of: value, name) }
+        return .undefined(hint: "'\(value.typeName) object' has no element \(key.pyRepr)")
+    }
+
+    private func resolveIndex(_ index: Int, _ count: Int) -> Int? {
+        let resolved = index < 0 ? index + count : index
+        return resolved >= 0 && resolved < count ? resolved : nil
+    }
+
+    func slice(_ value: Value, start: Int?, stop: Int?, step: Int?) throws(ChatTemplateError) -> Value {
+        switch value {
+        case .array(let items):
+            return .array(try pySliceIndices(count: items.count, start: start, stop: stop, step: step).map { items[$0] })
+        case .string(let s):
+            let scalars = Array(s.unicodeScalars)
+            var out = String.UnicodeScalarView()
+            for i in try pySliceIndices(count: scalars.count, start: start, stop: stop, step: step) { out.append(scalars[i]) }
+            return .string(String(out))
+        case .undefined: return value
+        default:
+            throw ChatTemplateError(kind: .type, message: "'\(value.typeName)' object is not subscriptable")
+        }
+    }
+}
+
+/// Evaluated arguments of a call, filter or test.
+struct Arguments {
+    var positional: [Value] = []
+    var keywords: [(String, Value)] = []
+
+    /// The argument at `index` or named `name`, if given.
+    func get(_ index: Int, _ name: String) -> Value? {
+        if index < positional.count { return positional[index] }
+        return keywords.last(where: { $0.0 == name })?.1
+    }
+
+    /// Rejects more positional arguments than `names`, and keywords not in `names`.
+    func check(_ function: String, _ names: [String]) throws(ChatTemplateError) {
+        if positional.count > names.count {
+            throw ChatTemplateError(kind: .type, message: "'\(function)' takes at most \(names.count) argument(s), got \(positional.count)")
+        }
+        for (name, _) in keywords where !names.contains(name) {
+            throw ChatTemplateError(kind: .type, message: "'\(function)' got an unexpected keyword argument '\(name)'")
+        }
+    }
+}
