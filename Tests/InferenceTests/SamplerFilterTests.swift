@@ -142,6 +142,32 @@ final class SamplerFilterTests: XCTestCase {
         assertDistribution(try samplerDistribution(onlyStages(topP: 0.9), l), expected, accuracy: 1e-8)
     }
 
+    func testTopPCutsTiesByLowestId() throws {
+        // Masses e^5, 4 × e^3, 2 × e, 1 and two negligible tails (50 and 100 below the rest).
+        // Cumulative: e^5 / Z ≈ 0.631, one e^3 more ≈ 0.716, two ≈ 0.802 ≥ 0.75: the cut falls
+        // inside the tie, which keeps its two lowest ids.
+        let l: [Float] = [5, 3, 3, 3, 3, 1, 1, 0, -50, -100]
+        let w = [exp(5.0), exp(3.0), exp(3.0)]
+        let z = w.reduce(0, +)
+        let expected: [TokenID: Double] = [0: w[0] / z, 1: w[1] / z, 2: w[2] / z]
+        assertDistribution(try samplerDistribution(onlyStages(topP: 0.75), l), expected)
+        assertDistribution(try samplerDistribution(onlyStages(topK: 9, topP: 0.75), l), expected)
+    }
+
+    func testTopPWithMostOfTheMassFarBelowTheTop() throws {
+        // One token 40 logits above 200,000 equal ones: the top token holds
+        // 1 / (1 + 200000 e^-40) ≈ 1 - 8.5e-13 of the mass, so top-p 0.5 keeps it alone; the
+        // tail (far beyond the top buckets) only matters when nothing above reaches p.
+        var l = [Float](repeating: -40, count: 200_001)
+        l[123] = 0
+        assertDistribution(try samplerDistribution(onlyStages(topP: 0.5), l), [123: 1])
+        // Equal logits: the cut of a flat distribution keeps the lowest ids. (0.0995, not 0.1:
+        // Float(0.1) is slightly above 0.1, so 100 of 1000 would fall just short.)
+        let flat = [Float](repeating: 1, count: 1000)
+        let d = try samplerDistribution(onlyStages(topP: 0.0995), flat)
+        XCTAssertEqual(Set(d.keys), Set((0..<100).map { TokenID($0) }))
+    }
+
     // MARK: min-p
 
     func testMinPIsRelativeToTheMostLikelyToken() throws {

@@ -18,6 +18,23 @@ final class SamplerLogProbsTests: XCTestCase {
         }
     }
 
+    /// The sampler's own exponential against the double-precision one over its whole range.
+    func testPortableExpMatchesDoubleExp() {
+        var worst = 0.0
+        var x: Float = 0
+        while x > -87 {
+            let exact = exp(Double(x))
+            worst = max(worst, abs(Double(portableExpNonPositive(x)) - exact) / exact)
+            x -= 0.000_731
+        }
+        XCTAssertLessThan(worst, 2.5e-7)  // about 2 ulp
+        XCTAssertEqual(portableExpNonPositive(0), 1)
+        XCTAssertEqual(portableExpNonPositive(-Float.infinity), 0)
+        XCTAssertEqual(portableExpNonPositive(-1000), 0)
+        XCTAssertEqual(portableExpNonPositive(-.greatestFiniteMagnitude), 0)
+        XCTAssertEqual(Double(portableExpNonPositive(-1e-30)), 1, accuracy: 1e-7)
+    }
+
     func testHandComputedValues() {
         let l: [Float] = [0, 0]
         let out = l.withUnsafeBufferPointer { LogProbs.logSoftmax($0) }

@@ -33,7 +33,7 @@ public enum LogProbs {
         }
         guard maxLogit > -.infinity else { return nil }
         var sum = 0.0
-        for x in logits { sum += Double(expf(sanitizedLogit(x) - maxLogit)) }
+        for x in logits { sum += Double(portableExpNonPositive(sanitizedLogit(x) - maxLogit)) }
         return Double(maxLogit) + log(sum)
     }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Picks the next token from a model's logits; kept apart from the model so the runtime, the
 /// server and the tests share one chain.
 ///
@@ -10,9 +8,9 @@ import Foundation
 /// 4. top-k, 5. top-p, 6. min-p — all judged on temperature-1 probabilities;
 /// 7. temperature; 8. a draw from what is left, using the sampler's own xoshiro256** generator.
 ///
-/// The same seed and settings give the same tokens on every run. The random stream is
-/// platform-independent; the draw also depends on `expf`, so bit-identical choices across
-/// different C libraries are likely but not guaranteed at exact probability boundaries.
+/// The same seed and settings give the same tokens on every run and platform: the random
+/// stream is integer arithmetic and the probabilities use `portableExpNonPositive` rather than
+/// the C library's `expf`, so no step depends on platform-specific rounding.
 ///
 /// Buffers are reused between steps: after the first step a draw allocates nothing except when
 /// the `[Float]` overload copies its argument.
@@ -24,8 +22,10 @@ public struct Sampler: Sendable {
 
     private var rng: Xoshiro256StarStar
     private var penalties = PenaltyWindow()
-    private var candidates: [Candidate] = []  // (kept tokens) best first, or by id when unranked
+    private var candidates: [Candidate] = []  // (kept tokens) in a deterministic order
     private var weights: [Float] = []  // (kept tokens) unnormalized probabilities for the draw
+    private var bucketMass: [Double] = []  // (nucleusBuckets) probability mass per top-p bucket
+    private var boundary: [Candidate] = []  // (tokens of the top-p crossing bucket)
 
     /// Validates `config` and seeds the generator (from the system's generator only when
     /// `config.seed` is `nil`).
@@ -61,8 +61,8 @@ public struct Sampler: Sendable {
         return scratch.withUnsafeMutableBufferPointer { sample(logits: $0, history: history) }
     }
 
-    /// The distribution the draw would use for these logits: kept tokens with probabilities
-    /// summing to 1, best first when a ranking stage ran, otherwise by id. Consumes no
+    /// The distribution the draw would use for these logits: kept tokens with non-zero
+    /// probability, summing to 1, in the sampler's internal (deterministic) order. Consumes no
     /// randomness. Exposed so the filters can be checked against hand-computed distributions.
     package mutating func distribution(
         logits: UnsafeMutableBufferPointer<Float>, history: [TokenID]
@@ -100,12 +100,16 @@ public struct Sampler: Sendable {
     /// top-ranked token, so the global maximum stays the reference for min-p and temperature.
     private mutating func filter(_ logits: UnsafeBufferPointer<Float>) {
         let n = logits.count
-        var ranked = false  // true once `candidates` holds a best-first prefix instead of "all"
+        // false while every token is still in play and `candidates` has not been filled; the
+        // stages then read `logits` directly instead of copying the whole vocabulary.
+        var listed = false
+        var sorted = false  // `candidates` is best first (only top-k produces that order)
         if config.topK > 0 && config.topK < n {
             TopSelection.select(logits, k: config.topK, into: &candidates)
-            ranked = true
+            listed = true
+            sorted = true
         }
-        let maxLogit = ranked ? candidates[0].logit : Self.maxLogit(logits)
+        let maxLogit = listed ? candidates[0].logit : Self.maxLogit(logits)
         guard maxLogit > -.infinity else {
             // No token has any probability; fall back to the greedy rule (lowest id).
             candidates.removeAll(keepingCapacity: true)
@@ -113,28 +117,29 @@ public struct Sampler: Sendable {
             return
         }
         if config.topP < 1 {
-            if ranked {
+            if sorted {
                 candidates.removeSubrange(nucleusCount(maxLogit: maxLogit)...)
             } else {
                 nucleusFromVocabulary(logits, maxLogit: maxLogit)
-                ranked = true
+                listed = true
             }
         }
         if config.minP > 0 {
-            // p_i >= minP * p_max  ⇔  logit_i >= maxLogit + log(minP), as llama.cpp compares.
-            let threshold = maxLogit + logf(config.minP)
-            if ranked {
-                let keep = candidates.firstIndex { $0.logit < threshold } ?? candidates.count
-                candidates.removeSubrange(max(keep, 1)...)
+            // Keep p_i >= minP * p_max, i.e. exp(logit_i - maxLogit) >= minP (llama.cpp compares
+            // the equivalent logit_i >= maxLogit + log(minP)). The maximum has ratio exactly 1
+            // and minP <= 1, so it always passes and the set never empties.
+            let minP = config.minP
+            if listed {
+                candidates.removeAll { portableExpNonPositive($0.logit - maxLogit) < minP }
             } else {
                 candidates.removeAll(keepingCapacity: true)
-                for i in 0..<n where logits[i] >= threshold {
+                for i in 0..<n where portableExpNonPositive(logits[i] - maxLogit) >= minP {
                     candidates.append(Candidate(id: TokenID(truncatingIfNeeded: i), logit: logits[i]))
                 }
-                ranked = true  // a list (by id) now exists
+                listed = true
             }
         }
-        if !ranked {
+        if !listed {
             candidates.removeAll(keepingCapacity: true)
             for i in 0..<n { candidates.append(Candidate(id: TokenID(truncatingIfNeeded: i), logit: logits[i])) }
         }
@@ -150,52 +155,107 @@ public struct Sampler: Sendable {
     /// (normalized over `candidates`) reaches `topP`; at least 1.
     private func nucleusCount(maxLogit: Float) -> Int {
         var total = 0.0
-        for c in candidates { total += Double(expf(c.logit - maxLogit)) }
+        for c in candidates { total += Double(portableExpNonPositive(c.logit - maxLogit)) }
         return Self.prefixReaching(config.topP, of: total, in: candidates[...], maxLogit: maxLogit)
             ?? candidates.count
     }
 
-    /// Top-p over the whole vocabulary without sorting it: select a best-first prefix of growing
-    /// size until it holds `topP` of the probability mass (usually the first, small selection).
+    /// Buckets for top-p over a whole vocabulary: bucket b holds the logits in
+    /// (max - (b + 1) / 32, max - b / 32]; the last bucket also takes everything further down,
+    /// where a token weighs less than e^-32 of the top one.
+    private static let nucleusBuckets = 1024
+    private static let bucketsPerLogit: Float = 32
+
+    @inline(__always)
+    private static func bucket(_ logit: Float, maxLogit: Float) -> Int {
+        let scaled = (maxLogit - logit) * bucketsPerLogit
+        return scaled < Float(nucleusBuckets - 1) ? Int(scaled) : nucleusBuckets - 1
+    }
+
+    /// Top-p over the whole vocabulary without sorting it. Bucketing by distance from the
+    /// maximum logit preserves rank order between buckets, so the cumulative mass per bucket
+    /// locates the bucket where the mass crosses `topP`; every token in a higher bucket is kept
+    /// and only the crossing bucket (typically a few hundred tokens) is sorted to find the cut.
+    /// Leaves the kept tokens in `candidates`: higher buckets by id, then the crossing prefix.
     private mutating func nucleusFromVocabulary(_ logits: UnsafeBufferPointer<Float>, maxLogit: Float) {
-        var total = 0.0
-        for x in logits { total += Double(expf(x - maxLogit)) }
-        var k = min(logits.count, 256)
-        while true {
-            TopSelection.select(logits, k: k, into: &candidates)
-            if let keep = Self.prefixReaching(config.topP, of: total, in: candidates[...], maxLogit: maxLogit) {
-                candidates.removeSubrange(keep...)
-                return
-            }
-            if k == logits.count { return }  // rounding left the sum just short of p: keep all
-            k = min(logits.count, k * 8)
+        if bucketMass.count != Self.nucleusBuckets {
+            bucketMass = [Double](repeating: 0, count: Self.nucleusBuckets)
+        } else {
+            for b in bucketMass.indices { bucketMass[b] = 0 }
         }
+        var total = 0.0
+        for x in logits {
+            let w = Double(portableExpNonPositive(x - maxLogit))
+            total += w
+            bucketMass[Self.bucket(x, maxLogit: maxLogit)] += w
+        }
+        let target = Double(config.topP) * total
+        var above = 0.0  // mass of the buckets before the crossing one
+        var crossing = Self.nucleusBuckets - 1
+        for b in bucketMass.indices {
+            if above + bucketMass[b] >= target {
+                crossing = b
+                break
+            }
+            above += bucketMass[b]
+        }
+
+        candidates.removeAll(keepingCapacity: true)
+        boundary.removeAll(keepingCapacity: true)
+        for i in 0..<logits.count {
+            let b = Self.bucket(logits[i], maxLogit: maxLogit)
+            if b > crossing { continue }
+            let c = Candidate(id: TokenID(truncatingIfNeeded: i), logit: logits[i])
+            if b < crossing { candidates.append(c) } else { boundary.append(c) }
+        }
+        boundary.sort { $0.ranksAbove($1) }
+        // The remainder of the target inside the crossing bucket; if rounding leaves the
+        // bucket short, the whole bucket (and so every token) is kept.
+        let keep =
+            Self.prefixReaching(remainder: target - above, in: boundary[...], maxLogit: maxLogit)
+            ?? boundary.count
+        candidates.append(contentsOf: boundary.prefix(keep))
     }
 
     /// The first prefix length whose mass reaches `p * total`, or nil if the slice falls short.
     private static func prefixReaching(
         _ p: Float, of total: Double, in ranked: ArraySlice<Candidate>, maxLogit: Float
     ) -> Int? {
-        let target = Double(p) * total
+        prefixReaching(remainder: Double(p) * total, in: ranked, maxLogit: maxLogit)
+    }
+
+    /// The first prefix length (at least 1) whose unnormalized mass reaches `remainder`.
+    private static func prefixReaching(
+        remainder: Double, in ranked: ArraySlice<Candidate>, maxLogit: Float
+    ) -> Int? {
         var cumulative = 0.0
         for (offset, c) in ranked.enumerated() {
-            cumulative += Double(expf(c.logit - maxLogit))
-            if cumulative >= target { return offset + 1 }
+            cumulative += Double(portableExpNonPositive(c.logit - maxLogit))
+            if cumulative >= remainder { return offset + 1 }
         }
         return nil
     }
 
-    /// Fills `weights` with exp((logit - max) / temperature) per candidate; returns their sum.
+    /// Fills the first `candidates.count` entries of `weights` with
+    /// exp((logit - max) / temperature); returns their sum. The exponentials and the sum are
+    /// separate loops so the first can vectorize while the sum keeps a fixed order.
     private mutating func computeWeights() -> Double {
-        let maxLogit = candidates.reduce(-Float.infinity) { max($0, $1.logit) }
-        let t = config.temperature
-        weights.removeAll(keepingCapacity: true)
-        var total = 0.0
-        for c in candidates {
-            let w = maxLogit > -.infinity ? expf((c.logit - maxLogit) / t) : 0
-            weights.append(w)
-            total += Double(w)
+        var maxLogit = -Float.infinity
+        for c in candidates where c.logit > maxLogit { maxLogit = c.logit }
+        let count = candidates.count
+        if weights.count < count { weights = [Float](repeating: 0, count: count) }
+        guard maxLogit > -.infinity else {
+            for j in 0..<count { weights[j] = 0 }
+            return 0
         }
+        let t = config.temperature
+        candidates.withUnsafeBufferPointer { cs in
+            weights.withUnsafeMutableBufferPointer { ws in
+                for j in 0..<count { ws[j] = portableExpNonPositive((cs[j].logit - maxLogit) / t) }
+            }
+        }
+        var total = 0.0
+        for j in 0..<count { total += Double(weights[j]) }
         return total
     }
 
