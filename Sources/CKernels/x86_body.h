@@ -1,0 +1,408 @@
+/* x86 kernels shared by the AVX2 and AVX-512 paths. Included once by dot_avx2.c and once by
+ * dot_avx512.c, which define:
+ *   OK_TARGET     function attribute enabling the ISA (every function here carries it)
+ *   OK_SFX        name suffix (avx2 / avx512)
+ *   OK_USE_VNNI   1 to form u8*s8 dot products with VPDPBUSD, 0 for VPMADDUBSW + VPMADDWD
+ *   OK_BODY_SKIP_F32  defined when the including file provides its own f32/f16 helpers
+ * Keeping one body means the AVX2 tests exercise all of the AVX-512 path's logic except the
+ * one-instruction primitive dot_u8s8 (identical results for in-range data: maddubs only saturates
+ * beyond |sum of a pair| > 32767, which needs 8-bit operands on both sides, which no pairing here has
+ * except q8_0 x q8_0 with -128 weights, which ggml's quantizers never produce). */
+
+#include <immintrin.h>
+
+#include "internal.h"
+
+#define OK_CAT_(a, b) a##_##b
+#define OK_CAT(a, b) OK_CAT_(a, b)
+#define OK_FN(name) OK_CAT(name, OK_SFX)
+
+static inline OK_TARGET float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline OK_TARGET int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+static inline OK_TARGET float half(ok_half h) { return _cvtsh_ss(h); }
+
+/* Per int32 lane: sum of four adjacent u8 * s8 products. */
+static inline OK_TARGET __m256i dot_u8s8(__m256i u, __m256i s) {
+#if OK_USE_VNNI
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+/* Signed x signed through the unsigned primitive: |a| * (b with a's sign). */
+static inline OK_TARGET __m256i dot_s8s8(__m256i a, __m256i b) {
+    return dot_u8s8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+/* 32 nibbles of a 16-byte array in element order: low nibbles are elements 0..15, high 16..31. */
+static inline OK_TARGET __m256i nibbles32(const uint8_t *p) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)p);
+    const __m256i b = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(b, _mm256_set1_epi8(0x0F));
+}
+
+/* Byte e = 0xFF where bit e of the little-endian 32-bit word at p is set, else 0. */
+static inline OK_TARGET __m256i bits32_to_bytes(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32((int)v),
+        _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+
+static inline OK_TARGET __m256i load256(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* ---- 32-element blocks; two blocks per step so two FMA chains overlap ---- */
+
+#define OK_BLOCK_LOOP(NB, ...)                                                   \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();             \
+    int64_t ib = 0;                                                            \
+    for (; ib + 1 < (NB); ib += 2) {                                           \
+        { __m256 *acc = &acc0; const int64_t b = ib; __VA_ARGS__ }             \
+        { __m256 *acc = &acc1; const int64_t b = ib + 1; __VA_ARGS__ }         \
+    }                                                                          \
+    for (; ib < (NB); ++ib) { __m256 *acc = &acc0; const int64_t b = ib; __VA_ARGS__ }
+
+float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act) {
+    const block_q4_0 *x = w;
+    const block_q8_0 *y = act;
+    OK_BLOCK_LOOP(n / QK32, {
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+        const __m256i q = _mm256_sub_epi8(nibbles32(x[b].qs), _mm256_set1_epi8(8));
+        const __m256i p = dot_s8s8(q, load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act) {
+    const block_q4_1 *x = w;
+    const block_q8_1 *y = act;
+    float summs = 0;
+    OK_BLOCK_LOOP(n / QK32, {
+        summs += half(x[b].m) * half(y[b].s);
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+        const __m256i p = dot_u8s8(nibbles32(x[b].qs), load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return hsum_ps(_mm256_add_ps(acc0, acc1)) + summs;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
+    const block_q5_0 *x = w;
+    const block_q8_0 *y = act;
+    OK_BLOCK_LOOP(n / QK32, {
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+        /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble. */
+        const __m256i hi = _mm256_andnot_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8((char)0xF0));
+        const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
+        const __m256i p = dot_s8s8(q, load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q5_1)(int64_t n, const void *w, const void *act) {
+    const block_q5_1 *x = w;
+    const block_q8_1 *y = act;
+    float summs = 0;
+    OK_BLOCK_LOOP(n / QK32, {
+        summs += half(x[b].m) * half(y[b].s);
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+        const __m256i hi = _mm256_and_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8(0x10));
+        const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
+        const __m256i p = dot_u8s8(q, load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return hsum_ps(_mm256_add_ps(acc0, acc1)) + summs;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q8_0)(int64_t n, const void *w, const void *act) {
+    const block_q8_0 *x = w;
+    const block_q8_0 *y = act;
+    OK_BLOCK_LOOP(n / QK32, {
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+        const __m256i p = dot_s8s8(load256(x[b].qs), load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return hsum_ps(_mm256_add_ps(acc0, acc1));
+}
+
+/* ---- K-quants ---- */
+
+/* u8 levels times q8 for 32 elements, each 16-element half weighted by its own int16 scale. */
+static inline OK_TARGET __m256i scaled_dot16x2(__m256i q, const int8_t *y, int16_t s0, int16_t s1) {
+    const __m256i p16 = _mm256_maddubs_epi16(q, load256(y));
+    return _mm256_madd_epi16(p16, _mm256_set_m128i(_mm_set1_epi16(s1), _mm_set1_epi16(s0)));
+}
+
+/* Same with one scale for all 32 elements. */
+static inline OK_TARGET __m256i scaled_dot32(__m256i q, const int8_t *y, int16_t s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(y)), _mm256_set1_epi16(s));
+}
+
+/* Sum over the 16 groups of scale[g] * bsums[g], as 8 int32 lanes. */
+static inline OK_TARGET __m256i scales_times_bsums(const int16_t sc16[16], const int16_t *bsums) {
+    return _mm256_madd_epi16(load256(sc16), load256(bsums));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q2_K)(int64_t n, const void *w, const void *act) {
+    const block_q2_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    float acc_min = 0;
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        int16_t sc[16], mn[16];
+        for (int g = 0; g < 16; ++g) {
+            sc[g] = x[i].scales[g] & 0xF;
+            mn[g] = x[i].scales[g] >> 4;
+        }
+        const int32_t summs = hsum_epi32(scales_times_bsums(mn, y[i].bsums));
+        acc_min += y[i].d * half(x[i].dmin) * (float)summs;
+
+        __m256i sumi = _mm256_setzero_si256();
+        const __m256i m3 = _mm256_set1_epi8(3);
+        for (int k = 0; k < 2; ++k) {
+            __m256i qs = load256(x[i].qs + 32 * k);
+            for (int s = 0; s < 4; ++s) {
+                const int e = 128 * k + 32 * s;
+                const __m256i q = _mm256_and_si256(qs, m3);
+                sumi = _mm256_add_epi32(sumi, scaled_dot16x2(q, y[i].qs + e, sc[e / 16], sc[e / 16 + 1]));
+                qs = _mm256_srli_epi16(qs, 2);
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc) - acc_min;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q3_K)(int64_t n, const void *w, const void *act) {
+    const block_q3_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        int8_t sc8[16];
+        int16_t sc[16];
+        ok_q3k_scales(x[i].scales, sc8);
+        for (int g = 0; g < 16; ++g) sc[g] = sc8[g];
+
+        /* Levels are stored as u = low2 | high << 2 in [0, 7] with value u - 4: dot(u) - 4 * sum(q8). */
+        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(sc, y[i].bsums), 2);
+        sumi = _mm256_sub_epi32(_mm256_setzero_si256(), sumi);
+        const __m256i m3 = _mm256_set1_epi8(3), m1 = _mm256_set1_epi8(1);
+        __m256i hm = load256(x[i].hmask);
+        for (int k = 0; k < 2; ++k) {
+            __m256i qs = load256(x[i].qs + 32 * k);
+            for (int s = 0; s < 4; ++s) {
+                const int e = 128 * k + 32 * s;
+                const __m256i hbit = _mm256_slli_epi16(_mm256_and_si256(hm, m1), 2);
+                const __m256i q = _mm256_or_si256(_mm256_and_si256(qs, m3), hbit);
+                sumi = _mm256_add_epi32(sumi, scaled_dot16x2(q, y[i].qs + e, sc[e / 16], sc[e / 16 + 1]));
+                qs = _mm256_srli_epi16(qs, 2);
+                hm = _mm256_srli_epi16(hm, 1);
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* q4_K / q5_K: eight 6-bit scales and mins; returns sum_j m_j * (bsum of sub-block j). */
+static inline OK_TARGET int32_t kx_scales_mins(const uint8_t *packed, const int16_t *bsums, int16_t sc[8]) {
+    int32_t summ = 0;
+    for (int j = 0; j < 8; ++j) {
+        uint8_t s, m;
+        ok_scale_min_k4(j, packed, &s, &m);
+        sc[j] = s;
+        summ += m * (bsums[2 * j] + bsums[2 * j + 1]);
+    }
+    return summ;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q4_K)(int64_t n, const void *w, const void *act) {
+    const block_q4_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    float acc_min = 0;
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        int16_t sc[8];
+        const int32_t summ = kx_scales_mins(x[i].scales, y[i].bsums, sc);
+        acc_min += y[i].d * half(x[i].dmin) * (float)summ;
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(x[i].qs + 32 * j);
+            const __m256i lo = _mm256_and_si256(q, m4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            sumi = _mm256_add_epi32(sumi, scaled_dot32(lo, y[i].qs + 64 * j, sc[2 * j]));
+            sumi = _mm256_add_epi32(sumi, scaled_dot32(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc) - acc_min;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q5_K)(int64_t n, const void *w, const void *act) {
+    const block_q5_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    float acc_min = 0;
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m1 = _mm256_set1_epi8(1);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        int16_t sc[8];
+        const int32_t summ = kx_scales_mins(x[i].scales, y[i].bsums, sc);
+        acc_min += y[i].d * half(x[i].dmin) * (float)summ;
+        __m256i sumi = _mm256_setzero_si256();
+        __m256i qh = load256(x[i].qh); /* bit 2j of byte l: element 64j + l; bit 2j+1: element 64j + 32 + l */
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(x[i].qs + 32 * j);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m1), 4));
+            qh = _mm256_srli_epi16(qh, 1);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                                               _mm256_slli_epi16(_mm256_and_si256(qh, m1), 4));
+            qh = _mm256_srli_epi16(qh, 1);
+            sumi = _mm256_add_epi32(sumi, scaled_dot32(lo, y[i].qs + 64 * j, sc[2 * j]));
+            sumi = _mm256_add_epi32(sumi, scaled_dot32(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc) - acc_min;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q6_K)(int64_t n, const void *w, const void *act) {
+    const block_q6_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        int16_t sc[16];
+        for (int g = 0; g < 16; ++g) sc[g] = x[i].scales[g];
+        /* Levels u in [0, 63] have value u - 32: dot(u) - 32 * sum(q8). */
+        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(sc, y[i].bsums), 5);
+        sumi = _mm256_sub_epi32(_mm256_setzero_si256(), sumi);
+        for (int k = 0; k < 2; ++k) {
+            const __m256i l0 = load256(x[i].ql + 64 * k), l1 = load256(x[i].ql + 64 * k + 32);
+            const __m256i h = load256(x[i].qh + 32 * k);
+            const __m256i q[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4)),
+            };
+            for (int s = 0; s < 4; ++s) {
+                const int e = 128 * k + 32 * s;
+                sumi = _mm256_add_epi32(sumi, scaled_dot16x2(q[s], y[i].qs + e, sc[e / 16], sc[e / 16 + 1]));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* ---- half-precision weights ---- */
+
+static inline OK_TARGET __m256 load_bf16x8(const uint16_t *p) {
+    const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+static inline OK_TARGET __m256 load_f16x8(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+#define OK_HALF_DOT(LOAD, SCALAR)                                                                 \
+    const uint16_t *x = w, *y = act;                                                              \
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),         \
+           a3 = _mm256_setzero_ps();                                                              \
+    int64_t i = 0;                                                                                \
+    for (; i + 32 <= n; i += 32) {                                                                \
+        a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                                       \
+        a1 = _mm256_fmadd_ps(LOAD(x + i + 8), LOAD(y + i + 8), a1);                               \
+        a2 = _mm256_fmadd_ps(LOAD(x + i + 16), LOAD(y + i + 16), a2);                             \
+        a3 = _mm256_fmadd_ps(LOAD(x + i + 24), LOAD(y + i + 24), a3);                             \
+    }                                                                                             \
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                \
+    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));               \
+    for (; i < n; ++i) s += SCALAR(x[i]) * SCALAR(y[i]);                                          \
+    return s;
+
+float OK_TARGET OK_FN(ok_vec_dot_f16)(int64_t n, const void *w, const void *act) {
+    OK_HALF_DOT(load_f16x8, ok_fp16_to_fp32)
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_bf16)(int64_t n, const void *w, const void *act) {
+    OK_HALF_DOT(load_bf16x8, ok_bf16_to_fp32)
+}
+
+/* ---- f32 helpers ---- */
+#ifndef OK_BODY_SKIP_F32
+
+float OK_TARGET OK_FN(ok_dot_f32)(const float *a, const float *b, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+void OK_TARGET OK_FN(ok_axpy_f32)(int64_t n, float a, const float *x, float *y) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    }
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
+void OK_TARGET OK_FN(ok_scale_f32)(int64_t n, float a, float *y) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(va, _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] *= a;
+}
+
+void OK_TARGET OK_FN(ok_f32_to_f16)(const float *x, uint16_t *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm_storeu_si128((__m128i *)(y + i), h);
+    }
+    for (; i < n; ++i) y[i] = ok_fp32_to_fp16(x[i]);
+}
+
+void OK_TARGET OK_FN(ok_f16_to_f32)(const uint16_t *x, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, load_f16x8(x + i));
+    for (; i < n; ++i) y[i] = ok_fp16_to_fp32(x[i]);
+}
+
+#endif
+
+float OK_TARGET OK_FN(ok_vec_dot_f32)(int64_t n, const void *w, const void *act) {
+    return OK_FN(ok_dot_f32)(w, act, n);
+}
