@@ -79,7 +79,8 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
-    /// Name as llama.cpp prints it (e.g. `Q4_K`, `F16`).
+    /// Name as llama.cpp prints it (e.g. `Q4_K`, `F16`). Spelled out: interpolating `self` here
+    /// would call `description` again and recurse forever.
     public var description: String {
         switch self {
         case .f32: return "F32"
@@ -91,9 +92,29 @@ public enum GGMLType: UInt32, Sendable, CaseIterable, CustomStringConvertible {
         case .i32: return "I32"
         case .i64: return "I64"
         case .mxfp4: return "MXFP4"
-        default:
-            let raw = "\(self)".uppercased()
-            return raw.hasSuffix("_K") ? raw : raw
+        case .q4_0: return "Q4_0"
+        case .q4_1: return "Q4_1"
+        case .q5_0: return "Q5_0"
+        case .q5_1: return "Q5_1"
+        case .q8_0: return "Q8_0"
+        case .q8_1: return "Q8_1"
+        case .q2_K: return "Q2_K"
+        case .q3_K: return "Q3_K"
+        case .q4_K: return "Q4_K"
+        case .q5_K: return "Q5_K"
+        case .q6_K: return "Q6_K"
+        case .q8_K: return "Q8_K"
+        case .iq2_xxs: return "IQ2_XXS"
+        case .iq2_xs: return "IQ2_XS"
+        case .iq3_xxs: return "IQ3_XXS"
+        case .iq1_s: return "IQ1_S"
+        case .iq4_nl: return "IQ4_NL"
+        case .iq3_s: return "IQ3_S"
+        case .iq2_s: return "IQ2_S"
+        case .iq4_xs: return "IQ4_XS"
+        case .iq1_m: return "IQ1_M"
+        case .tq1_0: return "TQ1_0"
+        case .tq2_0: return "TQ2_0"
         }
     }
 
