@@ -31,7 +31,14 @@ static inline OK_TARGET int32_t hsum_epi32(__m256i v) {
     return _mm_cvtsi128_si32(s);
 }
 
-static inline OK_TARGET float half(ok_half h) { return _cvtsh_ss(h); }
+/* F16C scalar convert. The empty asm pins the zero-extended MOVD: otherwise clang sees that only lane 0
+ * matters, merges the half into whatever register is at hand (often a live accumulator) and so chains
+ * every block's scale onto the previous block's FMA. */
+static inline OK_TARGET float half(ok_half h) {
+    __m128i v = _mm_cvtsi32_si128(h);
+    __asm__("" : "+x"(v));
+    return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
 
 /* Per int32 lane: sum of four adjacent u8 * s8 products. */
 static inline OK_TARGET __m256i dot_u8s8(__m256i u, __m256i s) {
@@ -69,14 +76,18 @@ static inline OK_TARGET __m256i load256(const void *p) { return _mm256_loadu_si2
 
 /* ---- 32-element blocks; two blocks per step so two FMA chains overlap ---- */
 
-#define OK_BLOCK_LOOP(NB, ...)                                                   \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();             \
-    int64_t ib = 0;                                                            \
-    for (; ib + 1 < (NB); ib += 2) {                                           \
-        { __m256 *acc = &acc0; const int64_t b = ib; __VA_ARGS__ }             \
-        { __m256 *acc = &acc1; const int64_t b = ib + 1; __VA_ARGS__ }         \
-    }                                                                          \
-    for (; ib < (NB); ++ib) { __m256 *acc = &acc0; const int64_t b = ib; __VA_ARGS__ }
+/* Each step sees `b` (block index), `acc` (vector accumulator) and `sm` (scalar accumulator for
+ * per-block offset terms); two of each keep the dependency chains independent. */
+#define OK_BLOCK_LOOP(NB, ...)                                                                  \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                            \
+    float sm0 = 0, sm1 = 0;                                                                   \
+    int64_t ib = 0;                                                                           \
+    for (; ib + 1 < (NB); ib += 2) {                                                          \
+        { __m256 *acc = &acc0; float *sm = &sm0; const int64_t b = ib; __VA_ARGS__ }          \
+        { __m256 *acc = &acc1; float *sm = &sm1; const int64_t b = ib + 1; __VA_ARGS__ }      \
+    }                                                                                         \
+    for (; ib < (NB); ++ib) { __m256 *acc = &acc0; float *sm = &sm0; const int64_t b = ib; __VA_ARGS__ } \
+    (void)sm0; (void)sm1;
 
 float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act) {
     const block_q4_0 *x = w;
@@ -93,14 +104,13 @@ float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act
 float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act) {
     const block_q4_1 *x = w;
     const block_q8_1 *y = act;
-    float summs = 0;
     OK_BLOCK_LOOP(n / QK32, {
-        summs += half(x[b].m) * half(y[b].s);
+        *sm += half(x[b].m) * half(y[b].s);
         const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
         const __m256i p = dot_u8s8(nibbles32(x[b].qs), load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1)) + summs;
+    return hsum_ps(_mm256_add_ps(acc0, acc1)) + (sm0 + sm1);
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
@@ -120,16 +130,15 @@ float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act
 float OK_TARGET OK_FN(ok_vec_dot_q5_1)(int64_t n, const void *w, const void *act) {
     const block_q5_1 *x = w;
     const block_q8_1 *y = act;
-    float summs = 0;
     OK_BLOCK_LOOP(n / QK32, {
-        summs += half(x[b].m) * half(y[b].s);
+        *sm += half(x[b].m) * half(y[b].s);
         const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
         const __m256i hi = _mm256_and_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8(0x10));
         const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
         const __m256i p = dot_u8s8(q, load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1)) + summs;
+    return hsum_ps(_mm256_add_ps(acc0, acc1)) + (sm0 + sm1);
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q8_0)(int64_t n, const void *w, const void *act) {
@@ -145,74 +154,92 @@ float OK_TARGET OK_FN(ok_vec_dot_q8_0)(int64_t n, const void *w, const void *act
 
 /* ---- K-quants ---- */
 
-/* u8 levels times q8 for 32 elements, each 16-element half weighted by its own int16 scale. */
-static inline OK_TARGET __m256i scaled_dot16x2(__m256i q, const int8_t *y, int16_t s0, int16_t s1) {
-    const __m256i p16 = _mm256_maddubs_epi16(q, load256(y));
-    return _mm256_madd_epi16(p16, _mm256_set_m128i(_mm_set1_epi16(s1), _mm_set1_epi16(s0)));
+/* Scales of a 128-element half for 16-element groups: 8 int16 scales, repeated in both 128-bit lanes. */
+static inline OK_TARGET __m256i scales8_i8(const int8_t *s8) {
+    return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)s8)));
 }
 
-/* Same with one scale for all 32 elements. */
-static inline OK_TARGET __m256i scaled_dot32(__m256i q, const int8_t *y, int16_t s) {
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(y)), _mm256_set1_epi16(s));
+static inline OK_TARGET __m256i scales8_u8(const uint8_t *s8) {
+    return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)s8)));
 }
 
-/* Sum over the 16 groups of scale[g] * bsums[g], as 8 int32 lanes. */
-static inline OK_TARGET __m256i scales_times_bsums(const int16_t sc16[16], const int16_t *bsums) {
-    return _mm256_madd_epi16(load256(sc16), load256(bsums));
+/* From 8 int16 scales in both lanes: lanes 0..7 get scale 2m, lanes 8..15 scale 2m+1, i.e. the scales
+ * of the two 16-element groups of the m-th 32 elements. */
+static inline OK_TARGET __m256i scale_pair(__m256i s16, int m) {
+    const __m128i lo = _mm_set1_epi16((short)((4 * m) | ((4 * m + 1) << 8)));
+    const __m128i hi = _mm_set1_epi16((short)((4 * m + 2) | ((4 * m + 3) << 8)));
+    return _mm256_shuffle_epi8(s16, _mm256_set_m128i(hi, lo));
+}
+
+/* u8 levels times q8 for 32 elements, weighted per 16-element half by the int16 lanes of `sc`. */
+static inline OK_TARGET __m256i scaled_dot(__m256i q, const int8_t *y, __m256i sc) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(y)), sc);
+}
+
+/* Sum over the 16 groups of scale[g] * bsums[g], as 8 int32 lanes (scales as 16 int16 lanes). */
+static inline OK_TARGET __m256i scales_times_bsums(__m256i sc16, const int16_t *bsums) {
+    return _mm256_madd_epi16(sc16, load256(bsums));
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q2_K)(int64_t n, const void *w, const void *act) {
     const block_q2_K *x = w;
     const block_q8_K *y = act;
-    __m256 acc = _mm256_setzero_ps();
-    float acc_min = 0;
+    __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m128i m4 = _mm_set1_epi8(0xF);
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        int16_t sc[16], mn[16];
-        for (int g = 0; g < 16; ++g) {
-            sc[g] = x[i].scales[g] & 0xF;
-            mn[g] = x[i].scales[g] >> 4;
-        }
-        const int32_t summs = hsum_epi32(scales_times_bsums(mn, y[i].bsums));
-        acc_min += y[i].d * half(x[i].dmin) * (float)summs;
+        const __m128i packed = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m128i sc8 = _mm_and_si128(packed, m4);
+        const __m128i mn8 = _mm_and_si128(_mm_srli_epi16(packed, 4), m4);
+        const __m256i summs = scales_times_bsums(_mm256_cvtepu8_epi16(mn8), y[i].bsums);
+        acc_min = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].dmin)), _mm256_cvtepi32_ps(summs), acc_min);
 
         __m256i sumi = _mm256_setzero_si256();
-        const __m256i m3 = _mm256_set1_epi8(3);
         for (int k = 0; k < 2; ++k) {
+            const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(k ? _mm_srli_si128(sc8, 8) : sc8));
             __m256i qs = load256(x[i].qs + 32 * k);
-            for (int s = 0; s < 4; ++s) {
-                const int e = 128 * k + 32 * s;
+            for (int m = 0; m < 4; ++m) {
                 const __m256i q = _mm256_and_si256(qs, m3);
-                sumi = _mm256_add_epi32(sumi, scaled_dot16x2(q, y[i].qs + e, sc[e / 16], sc[e / 16 + 1]));
+                sumi = _mm256_add_epi32(sumi, scaled_dot(q, y[i].qs + 128 * k + 32 * m, scale_pair(sc, m)));
                 qs = _mm256_srli_epi16(qs, 2);
             }
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
-    return hsum_ps(acc) - acc_min;
+    return hsum_ps(_mm256_sub_ps(acc, acc_min));
+}
+
+/* The 16 six-bit q3_K scales, still offset by 32, as bytes: group g in byte g. */
+static inline OK_TARGET __m128i q3k_scales_u8(const uint8_t *s12) {
+    uint32_t w0, w1, w2;
+    memcpy(&w0, s12, 4);
+    memcpy(&w1, s12 + 4, 4);
+    memcpy(&w2, s12 + 8, 4);
+    const uint32_t k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    return _mm_set_epi32((int)(((w1 >> 4) & k2) | (((w2 >> 6) & k3) << 4)),
+                         (int)(((w0 >> 4) & k2) | (((w2 >> 4) & k3) << 4)),
+                         (int)((w1 & k2) | (((w2 >> 2) & k3) << 4)),
+                         (int)((w0 & k2) | ((w2 & k3) << 4)));
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q3_K)(int64_t n, const void *w, const void *act) {
     const block_q3_K *x = w;
     const block_q8_K *y = act;
     __m256 acc = _mm256_setzero_ps();
+    const __m256i m3 = _mm256_set1_epi8(3), m1 = _mm256_set1_epi8(1);
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        int8_t sc8[16];
-        int16_t sc[16];
-        ok_q3k_scales(x[i].scales, sc8);
-        for (int g = 0; g < 16; ++g) sc[g] = sc8[g];
-
+        const __m128i sc8 = _mm_sub_epi8(q3k_scales_u8(x[i].scales), _mm_set1_epi8(32));
         /* Levels are stored as u = low2 | high << 2 in [0, 7] with value u - 4: dot(u) - 4 * sum(q8). */
-        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(sc, y[i].bsums), 2);
+        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(_mm256_cvtepi8_epi16(sc8), y[i].bsums), 2);
         sumi = _mm256_sub_epi32(_mm256_setzero_si256(), sumi);
-        const __m256i m3 = _mm256_set1_epi8(3), m1 = _mm256_set1_epi8(1);
-        __m256i hm = load256(x[i].hmask);
+        __m256i hm = load256(x[i].hmask); /* bit j of byte l: element 32 j + l */
         for (int k = 0; k < 2; ++k) {
+            const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(k ? _mm_srli_si128(sc8, 8) : sc8));
             __m256i qs = load256(x[i].qs + 32 * k);
-            for (int s = 0; s < 4; ++s) {
-                const int e = 128 * k + 32 * s;
+            for (int m = 0; m < 4; ++m) {
                 const __m256i hbit = _mm256_slli_epi16(_mm256_and_si256(hm, m1), 2);
                 const __m256i q = _mm256_or_si256(_mm256_and_si256(qs, m3), hbit);
-                sumi = _mm256_add_epi32(sumi, scaled_dot16x2(q, y[i].qs + e, sc[e / 16], sc[e / 16 + 1]));
+                sumi = _mm256_add_epi32(sumi, scaled_dot(q, y[i].qs + 128 * k + 32 * m, scale_pair(sc, m)));
                 qs = _mm256_srli_epi16(qs, 2);
                 hm = _mm256_srli_epi16(hm, 1);
             }
@@ -222,51 +249,63 @@ float OK_TARGET OK_FN(ok_vec_dot_q3_K)(int64_t n, const void *w, const void *act
     return hsum_ps(acc);
 }
 
-/* q4_K / q5_K: eight 6-bit scales and mins; returns sum_j m_j * (bsum of sub-block j). */
-static inline OK_TARGET int32_t kx_scales_mins(const uint8_t *packed, const int16_t *bsums, int16_t sc[8]) {
-    int32_t summ = 0;
-    for (int j = 0; j < 8; ++j) {
-        uint8_t s, m;
-        ok_scale_min_k4(j, packed, &s, &m);
-        sc[j] = s;
-        summ += m * (bsums[2 * j] + bsums[2 * j + 1]);
-    }
-    return summ;
+/* q4_K / q5_K: unpacks the eight 6-bit scales (bytes 0..7 of *scales) and mins (bytes 0..7 of *mins). */
+static inline OK_TARGET void k4_scales_mins(const uint8_t *s12, uint8_t scales[8], uint8_t mins[8]) {
+    uint32_t w0, w1, w2;
+    memcpy(&w0, s12, 4);
+    memcpy(&w1, s12 + 4, 4);
+    memcpy(&w2, s12 + 8, 4);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    const uint32_t sc[2] = {w0 & k1, (w2 & k2) | (((w0 >> 6) & k3) << 4)};
+    const uint32_t mn[2] = {w1 & k1, ((w2 >> 4) & k2) | (((w1 >> 6) & k3) << 4)};
+    memcpy(scales, sc, 8);
+    memcpy(mins, mn, 8);
+}
+
+/* sum_j mins[j] * (bsums[2j] + bsums[2j+1]) as 4 int32 lanes. */
+static inline OK_TARGET __m128i k4_min_terms(const uint8_t mins[8], const int16_t *bsums) {
+    const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)bsums), _mm_loadu_si128((const __m128i *)(bsums + 8)));
+    return _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins)), pairs);
+}
+
+static inline OK_TARGET __m256i dot32_scaled(__m256i q, const int8_t *y, uint8_t s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(y)), _mm256_set1_epi16(s));
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q4_K)(int64_t n, const void *w, const void *act) {
     const block_q4_K *x = w;
     const block_q8_K *y = act;
     __m256 acc = _mm256_setzero_ps();
-    float acc_min = 0;
+    __m128 acc_min = _mm_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        int16_t sc[8];
-        const int32_t summ = kx_scales_mins(x[i].scales, y[i].bsums, sc);
-        acc_min += y[i].d * half(x[i].dmin) * (float)summ;
+        uint8_t sc[8], mn[8];
+        k4_scales_mins(x[i].scales, sc, mn);
+        acc_min = _mm_fmadd_ps(_mm_set1_ps(y[i].d * half(x[i].dmin)), _mm_cvtepi32_ps(k4_min_terms(mn, y[i].bsums)), acc_min);
         __m256i sumi = _mm256_setzero_si256();
         for (int j = 0; j < 4; ++j) {
             const __m256i q = load256(x[i].qs + 32 * j);
             const __m256i lo = _mm256_and_si256(q, m4);
             const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-            sumi = _mm256_add_epi32(sumi, scaled_dot32(lo, y[i].qs + 64 * j, sc[2 * j]));
-            sumi = _mm256_add_epi32(sumi, scaled_dot32(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(lo, y[i].qs + 64 * j, sc[2 * j]));
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
-    return hsum_ps(acc) - acc_min;
+    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_K)(int64_t n, const void *w, const void *act) {
     const block_q5_K *x = w;
     const block_q8_K *y = act;
     __m256 acc = _mm256_setzero_ps();
-    float acc_min = 0;
+    __m128 acc_min = _mm_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F), m1 = _mm256_set1_epi8(1);
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        int16_t sc[8];
-        const int32_t summ = kx_scales_mins(x[i].scales, y[i].bsums, sc);
-        acc_min += y[i].d * half(x[i].dmin) * (float)summ;
+        uint8_t sc[8], mn[8];
+        k4_scales_mins(x[i].scales, sc, mn);
+        acc_min = _mm_fmadd_ps(_mm_set1_ps(y[i].d * half(x[i].dmin)), _mm_cvtepi32_ps(k4_min_terms(mn, y[i].bsums)), acc_min);
         __m256i sumi = _mm256_setzero_si256();
         __m256i qh = load256(x[i].qh); /* bit 2j of byte l: element 64j + l; bit 2j+1: element 64j + 32 + l */
         for (int j = 0; j < 4; ++j) {
@@ -276,12 +315,13 @@ float OK_TARGET OK_FN(ok_vec_dot_q5_K)(int64_t n, const void *w, const void *act
             const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
                                                _mm256_slli_epi16(_mm256_and_si256(qh, m1), 4));
             qh = _mm256_srli_epi16(qh, 1);
-            sumi = _mm256_add_epi32(sumi, scaled_dot32(lo, y[i].qs + 64 * j, sc[2 * j]));
-            sumi = _mm256_add_epi32(sumi, scaled_dot32(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(lo, y[i].qs + 64 * j, sc[2 * j]));
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
-    return hsum_ps(acc) - acc_min;
+    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q6_K)(int64_t n, const void *w, const void *act) {
@@ -290,12 +330,12 @@ float OK_TARGET OK_FN(ok_vec_dot_q6_K)(int64_t n, const void *w, const void *act
     __m256 acc = _mm256_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
     for (int64_t i = 0; i < n / QK_K; ++i) {
-        int16_t sc[16];
-        for (int g = 0; g < 16; ++g) sc[g] = x[i].scales[g];
         /* Levels u in [0, 63] have value u - 32: dot(u) - 32 * sum(q8). */
-        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(sc, y[i].bsums), 5);
+        const __m256i all = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(all, y[i].bsums), 5);
         sumi = _mm256_sub_epi32(_mm256_setzero_si256(), sumi);
         for (int k = 0; k < 2; ++k) {
+            const __m256i sc = scales8_i8(x[i].scales + 8 * k);
             const __m256i l0 = load256(x[i].ql + 64 * k), l1 = load256(x[i].ql + 64 * k + 32);
             const __m256i h = load256(x[i].qh + 32 * k);
             const __m256i q[4] = {
@@ -307,9 +347,8 @@ float OK_TARGET OK_FN(ok_vec_dot_q6_K)(int64_t n, const void *w, const void *act
                 _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
                                 _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4)),
             };
-            for (int s = 0; s < 4; ++s) {
-                const int e = 128 * k + 32 * s;
-                sumi = _mm256_add_epi32(sumi, scaled_dot16x2(q[s], y[i].qs + e, sc[e / 16], sc[e / 16 + 1]));
+            for (int m = 0; m < 4; ++m) {
+                sumi = _mm256_add_epi32(sumi, scaled_dot(q[m], y[i].qs + 128 * k + 32 * m, scale_pair(sc, m)));
             }
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
