@@ -23,7 +23,7 @@ enum {
 #define OK_HAVE_X86_KERNELS 0
 #endif
 #if defined(__aarch64__)
-#define OK_HAVE_NEON_KERNELS 0
+#define OK_HAVE_NEON_KERNELS 1
 #else
 #define OK_HAVE_NEON_KERNELS 0
 #endif
