@@ -74,82 +74,102 @@ static inline OK_TARGET __m256i bits32_to_bytes(const uint8_t *p) {
 
 static inline OK_TARGET __m256i load256(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
 
-/* ---- 32-element blocks; two blocks per step so two FMA chains overlap ---- */
+/* ---- 32-element blocks ---- */
 
-/* Each step sees `b` (block index), `acc` (vector accumulator) and `sm` (scalar accumulator for
- * per-block offset terms); two of each keep the dependency chains independent. */
-#define OK_BLOCK_LOOP(NB, ...)                                                                  \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                            \
-    float sm0 = 0, sm1 = 0;                                                                   \
-    int64_t ib = 0;                                                                           \
-    for (; ib + 1 < (NB); ib += 2) {                                                          \
-        { __m256 *acc = &acc0; float *sm = &sm0; const int64_t b = ib; __VA_ARGS__ }          \
-        { __m256 *acc = &acc1; float *sm = &sm1; const int64_t b = ib + 1; __VA_ARGS__ }      \
-    }                                                                                         \
-    for (; ib < (NB); ++ib) { __m256 *acc = &acc0; float *sm = &sm0; const int64_t b = ib; __VA_ARGS__ } \
-    (void)sm0; (void)sm1;
+/* 8 fp16 fields `stride` bytes apart, starting at `p`, as floats: one conversion for 8 blocks. */
+static inline OK_TARGET __m256 halves8(const void *p, size_t stride) {
+    const uint8_t *b = p;
+    uint16_t h[8];
+    for (int k = 0; k < 8; ++k) memcpy(&h[k], b + (size_t)k * stride, 2);
+    return _mm256_cvtph_ps(_mm_set_epi16((short)h[7], (short)h[6], (short)h[5], (short)h[4],
+                                         (short)h[3], (short)h[2], (short)h[1], (short)h[0]));
+}
+
+/* Runs BODY for every block with `b` (block index), `d` (broadcast x.d * y.d) and `acc` (one of two
+ * accumulators, so two FMA chains overlap). Scales are converted eight blocks at a time; GROUP_EXTRA
+ * runs once per eight blocks (with `ib` the first) and TAIL_EXTRA once per leftover block. */
+#define OK_BLOCK_LOOP(NB, GROUP_EXTRA, TAIL_EXTRA, ...)                                                     \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), offv = _mm256_setzero_ps();            \
+    float offs = 0;                                                                                       \
+    int64_t ib = 0;                                                                                       \
+    for (; ib + 8 <= (NB); ib += 8) {                                                                     \
+        float dd[8];                                                                                      \
+        _mm256_storeu_ps(dd, _mm256_mul_ps(halves8(&x[ib].d, sizeof x[0]), halves8(&y[ib].d, sizeof y[0]))); \
+        GROUP_EXTRA                                                                                       \
+        for (int k = 0; k < 8; k += 2) {                                                                  \
+            { __m256 *acc = &acc0; const int64_t b = ib + k; const __m256 d = _mm256_broadcast_ss(dd + k); __VA_ARGS__ } \
+            { __m256 *acc = &acc1; const int64_t b = ib + k + 1; const __m256 d = _mm256_broadcast_ss(dd + k + 1); __VA_ARGS__ } \
+        }                                                                                                 \
+    }                                                                                                     \
+    for (; ib < (NB); ++ib) {                                                                             \
+        __m256 *acc = &acc0;                                                                              \
+        const int64_t b = ib;                                                                             \
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));                                    \
+        TAIL_EXTRA                                                                                        \
+        __VA_ARGS__                                                                                       \
+    }                                                                                                     \
+    (void)offv;                                                                                           \
+    (void)offs;
+
+/* q4_1 / q5_1 offset term m_x * s_y (s = d_y * sum of the q8 quants). */
+#define OK_OFFSET_GROUP offv = _mm256_fmadd_ps(halves8(&x[ib].m, sizeof x[0]), halves8(&y[ib].s, sizeof y[0]), offv);
+#define OK_OFFSET_TAIL offs += half(x[b].m) * half(y[b].s);
+#define OK_BLOCK_RESULT (hsum_ps(_mm256_add_ps(acc0, acc1)) + (hsum_ps(offv) + offs))
 
 float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act) {
     const block_q4_0 *x = w;
     const block_q8_0 *y = act;
-    OK_BLOCK_LOOP(n / QK32, {
-        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+    OK_BLOCK_LOOP(n / QK32, , , {
         const __m256i q = _mm256_sub_epi8(nibbles32(x[b].qs), _mm256_set1_epi8(8));
         const __m256i p = dot_s8s8(q, load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1));
+    return OK_BLOCK_RESULT;
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act) {
     const block_q4_1 *x = w;
     const block_q8_1 *y = act;
-    OK_BLOCK_LOOP(n / QK32, {
-        *sm += half(x[b].m) * half(y[b].s);
-        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+    OK_BLOCK_LOOP(n / QK32, OK_OFFSET_GROUP, OK_OFFSET_TAIL, {
         const __m256i p = dot_u8s8(nibbles32(x[b].qs), load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1)) + (sm0 + sm1);
+    return OK_BLOCK_RESULT;
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
     const block_q5_0 *x = w;
     const block_q8_0 *y = act;
-    OK_BLOCK_LOOP(n / QK32, {
-        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+    OK_BLOCK_LOOP(n / QK32, , , {
         /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble. */
         const __m256i hi = _mm256_andnot_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8((char)0xF0));
         const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
         const __m256i p = dot_s8s8(q, load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1));
+    return OK_BLOCK_RESULT;
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_1)(int64_t n, const void *w, const void *act) {
     const block_q5_1 *x = w;
     const block_q8_1 *y = act;
-    OK_BLOCK_LOOP(n / QK32, {
-        *sm += half(x[b].m) * half(y[b].s);
-        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+    OK_BLOCK_LOOP(n / QK32, OK_OFFSET_GROUP, OK_OFFSET_TAIL, {
         const __m256i hi = _mm256_and_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8(0x10));
         const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
         const __m256i p = dot_u8s8(q, load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1)) + (sm0 + sm1);
+    return OK_BLOCK_RESULT;
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q8_0)(int64_t n, const void *w, const void *act) {
     const block_q8_0 *x = w;
     const block_q8_0 *y = act;
-    OK_BLOCK_LOOP(n / QK32, {
-        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));
+    OK_BLOCK_LOOP(n / QK32, , , {
         const __m256i p = dot_s8s8(load256(x[b].qs), load256(y[b].qs));
         *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
     })
-    return hsum_ps(_mm256_add_ps(acc0, acc1));
+    return OK_BLOCK_RESULT;
 }
 
 /* ---- K-quants ---- */

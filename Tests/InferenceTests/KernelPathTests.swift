@@ -45,8 +45,8 @@ final class KernelPathTests: XCTestCase {
         for path in simdPaths {
             for t in QuantRef.weightTypes {
                 let act = Kernels.activationType(for: t)!
-                // block counts cover the 2-block unrolled loop, its tail, and float tails of 8 / 32 lanes
-                let sizes = t.blockSize == 1 ? [1, 7, 8, 31, 32, 33, 100, 4099] : [1, 2, 3, 5, 16].map { $0 * max(t.blockSize, 32) }
+                // block counts cover 8-block scale groups with and without leftovers, and float tails of 8 / 32 lanes
+                let sizes = t.blockSize == 1 ? [1, 7, 8, 31, 32, 33, 100, 4099] : [1, 2, 3, 5, 11, 16, 19].map { $0 * max(t.blockSize, 32) }
                 for n in sizes {
                     for _ in 0..<3 {
                         let w = QuantGen.row(t, count: n, &rng), a = QuantGen.row(act, count: n, &rng)
