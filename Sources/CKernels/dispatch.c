@@ -172,3 +172,9 @@ void ok_axpy_f32(int64_t n, float a, const float *x, float *y) { current()->axpy
 void ok_scale_f32(int64_t n, float a, float *y) { current()->scale_f32(n, a, y); }
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n) { current()->f32_to_f16(x, y, n); }
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n) { current()->f16_to_f32(x, y, n); }
+
+float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n) { return table_for(path)->dot_f32(a, b, n); }
+void ok_axpy_f32_path(int path, int64_t n, float a, const float *x, float *y) { table_for(path)->axpy_f32(n, a, x, y); }
+void ok_scale_f32_path(int path, int64_t n, float a, float *y) { table_for(path)->scale_f32(n, a, y); }
+void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n) { table_for(path)->f32_to_f16(x, y, n); }
+void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n) { table_for(path)->f16_to_f32(x, y, n); }

@@ -17,13 +17,13 @@ enum {
 };
 
 /* Which SIMD paths this build provides (set per architecture). */
-#if defined(__x86_64__) || defined(__i386__)
-#define OK_HAVE_X86_KERNELS 0
+#if defined(__x86_64__)
+#define OK_HAVE_X86_KERNELS 1
 #else
 #define OK_HAVE_X86_KERNELS 0
 #endif
 #if defined(__aarch64__)
-#define OK_HAVE_NEON_KERNELS 0
+#define OK_HAVE_NEON_KERNELS 1
 #else
 #define OK_HAVE_NEON_KERNELS 0
 #endif

@@ -69,6 +69,13 @@ void ok_scale_f32(int64_t n, float a, float *y);                  /* y *= a */
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
 
+/* Explicit-path variants of the helpers above, for tests (generic fallback like ok_vec_dot_path). */
+float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n);
+void ok_axpy_f32_path(int path, int64_t n, float a, const float *x, float *y);
+void ok_scale_f32_path(int path, int64_t n, float a, float *y);
+void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n);
+void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,467 @@
+/* x86 kernels shared by the AVX2 and AVX-512 paths. Included once by dot_avx2.c and once by
+ * dot_avx512.c, which define:
+ *   OK_TARGET     function attribute enabling the ISA (every function here carries it)
+ *   OK_SFX        name suffix (avx2 / avx512)
+ *   OK_USE_VNNI   1 to form u8*s8 dot products with VPDPBUSD, 0 for VPMADDUBSW + VPMADDWD
+ *   OK_BODY_SKIP_F32  defined when the including file provides its own f32/f16 helpers
+ * Keeping one body means the AVX2 tests exercise all of the AVX-512 path's logic except the
+ * one-instruction primitive dot_u8s8 (identical results for in-range data: maddubs only saturates
+ * beyond |sum of a pair| > 32767, which needs 8-bit operands on both sides, which no pairing here has
+ * except q8_0 x q8_0 with -128 weights, which ggml's quantizers never produce). */
+
+#include <immintrin.h>
+
+#include "internal.h"
+
+#define OK_CAT_(a, b) a##_##b
+#define OK_CAT(a, b) OK_CAT_(a, b)
+#define OK_FN(name) OK_CAT(name, OK_SFX)
+
+static inline OK_TARGET float hsum_ps(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline OK_TARGET int32_t hsum_epi32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+/* F16C scalar convert. The empty asm pins the zero-extended MOVD: otherwise clang sees that only lane 0
+ * matters, merges the half into whatever register is at hand (often a live accumulator) and so chains
+ * every block's scale onto the previous block's FMA. */
+static inline OK_TARGET float half(ok_half h) {
+    __m128i v = _mm_cvtsi32_si128(h);
+    __asm__("" : "+x"(v));
+    return _mm_cvtss_f32(_mm_cvtph_ps(v));
+}
+
+/* Per int32 lane: sum of four adjacent u8 * s8 products. */
+static inline OK_TARGET __m256i dot_u8s8(__m256i u, __m256i s) {
+#if OK_USE_VNNI
+    return _mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s);
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1));
+#endif
+}
+
+/* Signed x signed through the unsigned primitive: |a| * (b with a's sign). */
+static inline OK_TARGET __m256i dot_s8s8(__m256i a, __m256i b) {
+    return dot_u8s8(_mm256_sign_epi8(a, a), _mm256_sign_epi8(b, a));
+}
+
+/* 32 nibbles of a 16-byte array in element order: low nibbles are elements 0..15, high 16..31. */
+static inline OK_TARGET __m256i nibbles32(const uint8_t *p) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)p);
+    const __m256i b = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(b, _mm256_set1_epi8(0x0F));
+}
+
+/* Byte e = 0xFF where bit e of the little-endian 32-bit word at p is set, else 0. */
+static inline OK_TARGET __m256i bits32_to_bytes(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    const __m256i spread = _mm256_shuffle_epi8(
+        _mm256_set1_epi32((int)v),
+        _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0x0000000000000000));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    return _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
+}
+
+static inline OK_TARGET __m256i load256(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+
+/* ---- 32-element blocks ---- */
+
+/* 8 fp16 fields `stride` bytes apart, starting at `p`, as floats: one conversion for 8 blocks. */
+static inline OK_TARGET __m256 halves8(const void *p, size_t stride) {
+    const uint8_t *b = p;
+    uint16_t h[8];
+    for (int k = 0; k < 8; ++k) memcpy(&h[k], b + (size_t)k * stride, 2);
+    return _mm256_cvtph_ps(_mm_set_epi16((short)h[7], (short)h[6], (short)h[5], (short)h[4],
+                                         (short)h[3], (short)h[2], (short)h[1], (short)h[0]));
+}
+
+/* Runs BODY for every block with `b` (block index), `d` (broadcast x.d * y.d) and `acc` (one of two
+ * accumulators, so two FMA chains overlap). Scales are converted eight blocks at a time; GROUP_EXTRA
+ * runs once per eight blocks (with `ib` the first) and TAIL_EXTRA once per leftover block. */
+#define OK_BLOCK_LOOP(NB, GROUP_EXTRA, TAIL_EXTRA, ...)                                                     \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), offv = _mm256_setzero_ps();            \
+    float offs = 0;                                                                                       \
+    int64_t ib = 0;                                                                                       \
+    for (; ib + 8 <= (NB); ib += 8) {                                                                     \
+        float dd[8];                                                                                      \
+        _mm256_storeu_ps(dd, _mm256_mul_ps(halves8(&x[ib].d, sizeof x[0]), halves8(&y[ib].d, sizeof y[0]))); \
+        GROUP_EXTRA                                                                                       \
+        for (int k = 0; k < 8; k += 2) {                                                                  \
+            { __m256 *acc = &acc0; const int64_t b = ib + k; const __m256 d = _mm256_broadcast_ss(dd + k); __VA_ARGS__ } \
+            { __m256 *acc = &acc1; const int64_t b = ib + k + 1; const __m256 d = _mm256_broadcast_ss(dd + k + 1); __VA_ARGS__ } \
+        }                                                                                                 \
+    }                                                                                                     \
+    for (; ib < (NB); ++ib) {                                                                             \
+        __m256 *acc = &acc0;                                                                              \
+        const int64_t b = ib;                                                                             \
+        const __m256 d = _mm256_set1_ps(half(x[b].d) * half(y[b].d));                                    \
+        TAIL_EXTRA                                                                                        \
+        __VA_ARGS__                                                                                       \
+    }                                                                                                     \
+    (void)offv;                                                                                           \
+    (void)offs;
+
+/* q4_1 / q5_1 offset term m_x * s_y (s = d_y * sum of the q8 quants). */
+#define OK_OFFSET_GROUP offv = _mm256_fmadd_ps(halves8(&x[ib].m, sizeof x[0]), halves8(&y[ib].s, sizeof y[0]), offv);
+#define OK_OFFSET_TAIL offs += half(x[b].m) * half(y[b].s);
+#define OK_BLOCK_RESULT (hsum_ps(_mm256_add_ps(acc0, acc1)) + (hsum_ps(offv) + offs))
+
+float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act) {
+    const block_q4_0 *x = w;
+    const block_q8_0 *y = act;
+    OK_BLOCK_LOOP(n / QK32, , , {
+        const __m256i q = _mm256_sub_epi8(nibbles32(x[b].qs), _mm256_set1_epi8(8));
+        const __m256i p = dot_s8s8(q, load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return OK_BLOCK_RESULT;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act) {
+    const block_q4_1 *x = w;
+    const block_q8_1 *y = act;
+    OK_BLOCK_LOOP(n / QK32, OK_OFFSET_GROUP, OK_OFFSET_TAIL, {
+        const __m256i p = dot_u8s8(nibbles32(x[b].qs), load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return OK_BLOCK_RESULT;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
+    const block_q5_0 *x = w;
+    const block_q8_0 *y = act;
+    OK_BLOCK_LOOP(n / QK32, , , {
+        /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble. */
+        const __m256i hi = _mm256_andnot_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8((char)0xF0));
+        const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
+        const __m256i p = dot_s8s8(q, load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return OK_BLOCK_RESULT;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q5_1)(int64_t n, const void *w, const void *act) {
+    const block_q5_1 *x = w;
+    const block_q8_1 *y = act;
+    OK_BLOCK_LOOP(n / QK32, OK_OFFSET_GROUP, OK_OFFSET_TAIL, {
+        const __m256i hi = _mm256_and_si256(bits32_to_bytes(x[b].qh), _mm256_set1_epi8(0x10));
+        const __m256i q = _mm256_or_si256(nibbles32(x[b].qs), hi);
+        const __m256i p = dot_u8s8(q, load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return OK_BLOCK_RESULT;
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q8_0)(int64_t n, const void *w, const void *act) {
+    const block_q8_0 *x = w;
+    const block_q8_0 *y = act;
+    OK_BLOCK_LOOP(n / QK32, , , {
+        const __m256i p = dot_s8s8(load256(x[b].qs), load256(y[b].qs));
+        *acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), *acc);
+    })
+    return OK_BLOCK_RESULT;
+}
+
+/* ---- K-quants ---- */
+
+/* Scales of a 128-element half for 16-element groups: 8 int16 scales, repeated in both 128-bit lanes. */
+static inline OK_TARGET __m256i scales8_i8(const int8_t *s8) {
+    return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_loadl_epi64((const __m128i *)s8)));
+}
+
+static inline OK_TARGET __m256i scales8_u8(const uint8_t *s8) {
+    return _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)s8)));
+}
+
+/* From 8 int16 scales in both lanes: lanes 0..7 get scale 2m, lanes 8..15 scale 2m+1, i.e. the scales
+ * of the two 16-element groups of the m-th 32 elements. */
+static inline OK_TARGET __m256i scale_pair(__m256i s16, int m) {
+    const __m128i lo = _mm_set1_epi16((short)((4 * m) | ((4 * m + 1) << 8)));
+    const __m128i hi = _mm_set1_epi16((short)((4 * m + 2) | ((4 * m + 3) << 8)));
+    return _mm256_shuffle_epi8(s16, _mm256_set_m128i(hi, lo));
+}
+
+/* u8 levels times q8 for 32 elements, weighted per 16-element half by the int16 lanes of `sc`. */
+static inline OK_TARGET __m256i scaled_dot(__m256i q, const int8_t *y, __m256i sc) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(y)), sc);
+}
+
+/* Sum over the 16 groups of scale[g] * bsums[g], as 8 int32 lanes (scales as 16 int16 lanes). */
+static inline OK_TARGET __m256i scales_times_bsums(__m256i sc16, const int16_t *bsums) {
+    return _mm256_madd_epi16(sc16, load256(bsums));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q2_K)(int64_t n, const void *w, const void *act) {
+    const block_q2_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+    const __m256i m3 = _mm256_set1_epi8(3);
+    const __m128i m4 = _mm_set1_epi8(0xF);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const __m128i packed = _mm_loadu_si128((const __m128i *)x[i].scales);
+        const __m128i sc8 = _mm_and_si128(packed, m4);
+        const __m128i mn8 = _mm_and_si128(_mm_srli_epi16(packed, 4), m4);
+        const __m256i summs = scales_times_bsums(_mm256_cvtepu8_epi16(mn8), y[i].bsums);
+        acc_min = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].dmin)), _mm256_cvtepi32_ps(summs), acc_min);
+
+        __m256i sumi = _mm256_setzero_si256();
+        for (int k = 0; k < 2; ++k) {
+            const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(k ? _mm_srli_si128(sc8, 8) : sc8));
+            __m256i qs = load256(x[i].qs + 32 * k);
+            for (int m = 0; m < 4; ++m) {
+                const __m256i q = _mm256_and_si256(qs, m3);
+                sumi = _mm256_add_epi32(sumi, scaled_dot(q, y[i].qs + 128 * k + 32 * m, scale_pair(sc, m)));
+                qs = _mm256_srli_epi16(qs, 2);
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(_mm256_sub_ps(acc, acc_min));
+}
+
+/* The 16 six-bit q3_K scales, still offset by 32, as bytes: group g in byte g. */
+static inline OK_TARGET __m128i q3k_scales_u8(const uint8_t *s12) {
+    uint32_t w0, w1, w2;
+    memcpy(&w0, s12, 4);
+    memcpy(&w1, s12 + 4, 4);
+    memcpy(&w2, s12 + 8, 4);
+    const uint32_t k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    return _mm_set_epi32((int)(((w1 >> 4) & k2) | (((w2 >> 6) & k3) << 4)),
+                         (int)(((w0 >> 4) & k2) | (((w2 >> 4) & k3) << 4)),
+                         (int)((w1 & k2) | (((w2 >> 2) & k3) << 4)),
+                         (int)((w0 & k2) | ((w2 & k3) << 4)));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q3_K)(int64_t n, const void *w, const void *act) {
+    const block_q3_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i m3 = _mm256_set1_epi8(3), m1 = _mm256_set1_epi8(1);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        const __m128i sc8 = _mm_sub_epi8(q3k_scales_u8(x[i].scales), _mm_set1_epi8(32));
+        /* Levels are stored as u = low2 | high << 2 in [0, 7] with value u - 4: dot(u) - 4 * sum(q8). */
+        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(_mm256_cvtepi8_epi16(sc8), y[i].bsums), 2);
+        sumi = _mm256_sub_epi32(_mm256_setzero_si256(), sumi);
+        __m256i hm = load256(x[i].hmask); /* bit j of byte l: element 32 j + l */
+        for (int k = 0; k < 2; ++k) {
+            const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(k ? _mm_srli_si128(sc8, 8) : sc8));
+            __m256i qs = load256(x[i].qs + 32 * k);
+            for (int m = 0; m < 4; ++m) {
+                const __m256i hbit = _mm256_slli_epi16(_mm256_and_si256(hm, m1), 2);
+                const __m256i q = _mm256_or_si256(_mm256_and_si256(qs, m3), hbit);
+                sumi = _mm256_add_epi32(sumi, scaled_dot(q, y[i].qs + 128 * k + 32 * m, scale_pair(sc, m)));
+                qs = _mm256_srli_epi16(qs, 2);
+                hm = _mm256_srli_epi16(hm, 1);
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* q4_K / q5_K: unpacks the eight 6-bit scales (bytes 0..7 of *scales) and mins (bytes 0..7 of *mins). */
+static inline OK_TARGET void k4_scales_mins(const uint8_t *s12, uint8_t scales[8], uint8_t mins[8]) {
+    uint32_t w0, w1, w2;
+    memcpy(&w0, s12, 4);
+    memcpy(&w1, s12 + 4, 4);
+    memcpy(&w2, s12 + 8, 4);
+    const uint32_t k1 = 0x3f3f3f3f, k2 = 0x0f0f0f0f, k3 = 0x03030303;
+    const uint32_t sc[2] = {w0 & k1, (w2 & k2) | (((w0 >> 6) & k3) << 4)};
+    const uint32_t mn[2] = {w1 & k1, ((w2 >> 4) & k2) | (((w1 >> 6) & k3) << 4)};
+    memcpy(scales, sc, 8);
+    memcpy(mins, mn, 8);
+}
+
+/* sum_j mins[j] * (bsums[2j] + bsums[2j+1]) as 4 int32 lanes. */
+static inline OK_TARGET __m128i k4_min_terms(const uint8_t mins[8], const int16_t *bsums) {
+    const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)bsums), _mm_loadu_si128((const __m128i *)(bsums + 8)));
+    return _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins)), pairs);
+}
+
+static inline OK_TARGET __m256i dot32_scaled(__m256i q, const int8_t *y, uint8_t s) {
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(q, load256(y)), _mm256_set1_epi16(s));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q4_K)(int64_t n, const void *w, const void *act) {
+    const block_q4_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    __m128 acc_min = _mm_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        uint8_t sc[8], mn[8];
+        k4_scales_mins(x[i].scales, sc, mn);
+        acc_min = _mm_fmadd_ps(_mm_set1_ps(y[i].d * half(x[i].dmin)), _mm_cvtepi32_ps(k4_min_terms(mn, y[i].bsums)), acc_min);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(x[i].qs + 32 * j);
+            const __m256i lo = _mm256_and_si256(q, m4);
+            const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(lo, y[i].qs + 64 * j, sc[2 * j]));
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q5_K)(int64_t n, const void *w, const void *act) {
+    const block_q5_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    __m128 acc_min = _mm_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m1 = _mm256_set1_epi8(1);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        uint8_t sc[8], mn[8];
+        k4_scales_mins(x[i].scales, sc, mn);
+        acc_min = _mm_fmadd_ps(_mm_set1_ps(y[i].d * half(x[i].dmin)), _mm_cvtepi32_ps(k4_min_terms(mn, y[i].bsums)), acc_min);
+        __m256i sumi = _mm256_setzero_si256();
+        __m256i qh = load256(x[i].qh); /* bit 2j of byte l: element 64j + l; bit 2j+1: element 64j + 32 + l */
+        for (int j = 0; j < 4; ++j) {
+            const __m256i q = load256(x[i].qs + 32 * j);
+            const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m1), 4));
+            qh = _mm256_srli_epi16(qh, 1);
+            const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4),
+                                               _mm256_slli_epi16(_mm256_and_si256(qh, m1), 4));
+            qh = _mm256_srli_epi16(qh, 1);
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(lo, y[i].qs + 64 * j, sc[2 * j]));
+            sumi = _mm256_add_epi32(sumi, dot32_scaled(hi, y[i].qs + 64 * j + 32, sc[2 * j + 1]));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_q6_K)(int64_t n, const void *w, const void *act) {
+    const block_q6_K *x = w;
+    const block_q8_K *y = act;
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    for (int64_t i = 0; i < n / QK_K; ++i) {
+        /* Levels u in [0, 63] have value u - 32: dot(u) - 32 * sum(q8). */
+        const __m256i all = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+        __m256i sumi = _mm256_slli_epi32(scales_times_bsums(all, y[i].bsums), 5);
+        sumi = _mm256_sub_epi32(_mm256_setzero_si256(), sumi);
+        for (int k = 0; k < 2; ++k) {
+            const __m256i sc = scales8_i8(x[i].scales + 8 * k);
+            const __m256i l0 = load256(x[i].ql + 64 * k), l1 = load256(x[i].ql + 64 * k + 32);
+            const __m256i h = load256(x[i].qh + 32 * k);
+            const __m256i q[4] = {
+                _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(h, m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 2), m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 4), m3), 4)),
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, 6), m3), 4)),
+            };
+            for (int m = 0; m < 4; ++m) {
+                sumi = _mm256_add_epi32(sumi, scaled_dot(q[m], y[i].qs + 128 * k + 32 * m, scale_pair(sc, m)));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half(x[i].d) * y[i].d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return hsum_ps(acc);
+}
+
+/* ---- half-precision weights ---- */
+
+static inline OK_TARGET __m256 load_bf16x8(const uint16_t *p) {
+    const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+
+static inline OK_TARGET __m256 load_f16x8(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+#define OK_HALF_DOT(LOAD, SCALAR)                                                                 \
+    const uint16_t *x = w, *y = act;                                                              \
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),         \
+           a3 = _mm256_setzero_ps();                                                              \
+    int64_t i = 0;                                                                                \
+    for (; i + 32 <= n; i += 32) {                                                                \
+        a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                                       \
+        a1 = _mm256_fmadd_ps(LOAD(x + i + 8), LOAD(y + i + 8), a1);                               \
+        a2 = _mm256_fmadd_ps(LOAD(x + i + 16), LOAD(y + i + 16), a2);                             \
+        a3 = _mm256_fmadd_ps(LOAD(x + i + 24), LOAD(y + i + 24), a3);                             \
+    }                                                                                             \
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                \
+    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));               \
+    for (; i < n; ++i) s += SCALAR(x[i]) * SCALAR(y[i]);                                          \
+    return s;
+
+float OK_TARGET OK_FN(ok_vec_dot_f16)(int64_t n, const void *w, const void *act) {
+    OK_HALF_DOT(load_f16x8, ok_fp16_to_fp32)
+}
+
+float OK_TARGET OK_FN(ok_vec_dot_bf16)(int64_t n, const void *w, const void *act) {
+    OK_HALF_DOT(load_bf16x8, ok_bf16_to_fp32)
+}
+
+/* ---- f32 helpers ---- */
+#ifndef OK_BODY_SKIP_F32
+
+float OK_TARGET OK_FN(ok_dot_f32)(const float *a, const float *b, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+void OK_TARGET OK_FN(ok_axpy_f32)(int64_t n, float a, const float *x, float *y) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+    }
+    for (; i < n; ++i) y[i] += a * x[i];
+}
+
+void OK_TARGET OK_FN(ok_scale_f32)(int64_t n, float a, float *y) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_mul_ps(va, _mm256_loadu_ps(y + i)));
+    for (; i < n; ++i) y[i] *= a;
+}
+
+void OK_TARGET OK_FN(ok_f32_to_f16)(const float *x, uint16_t *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        _mm_storeu_si128((__m128i *)(y + i), h);
+    }
+    for (; i < n; ++i) y[i] = ok_fp32_to_fp16(x[i]);
+}
+
+void OK_TARGET OK_FN(ok_f16_to_f32)(const uint16_t *x, float *y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, load_f16x8(x + i));
+    for (; i < n; ++i) y[i] = ok_fp16_to_fp32(x[i]);
+}
+
+#endif
+
+float OK_TARGET OK_FN(ok_vec_dot_f32)(int64_t n, const void *w, const void *act) {
+    return OK_FN(ok_dot_f32)(w, act, n);
+}

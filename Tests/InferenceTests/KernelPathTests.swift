@@ -1,0 +1,178 @@
+import CKernels
+import GGUF
+import Inference
+import XCTest
+
+/// Every SIMD path against its generic twin, path selection, and the matmul layout.
+final class KernelPathTests: XCTestCase {
+    private var simdPaths: [KernelPath] { KernelPath.allCases.filter { $0 != .generic && $0.isAvailable } }
+
+    private func dot(_ path: KernelPath, _ t: GGMLType, _ w: [UInt8], _ a: [UInt8], count n: Int) -> Float {
+        w.withUnsafeBytes { wp in
+            a.withUnsafeBytes { ap in
+                ok_vec_dot_path(path.rawValue, Int32(t.rawValue), Int64(n), wp.baseAddress!, ap.baseAddress!)
+            }
+        }
+    }
+
+    func testPathSelection() {
+        XCTAssertTrue(KernelPath.generic.isAvailable)
+        XCTAssertEqual(Kernels.initialize(forceGeneric: true), .generic)
+        XCTAssertEqual(Kernels.current, .generic)
+        let chosen = Kernels.initialize(forceGeneric: false)
+        XCTAssertTrue(chosen.isAvailable)
+        XCTAssertEqual(Kernels.current, chosen)
+        // the preferred path is the widest available one
+        if KernelPath.avx512.isAvailable { XCTAssertEqual(chosen, .avx512) }
+        else if KernelPath.avx2.isAvailable { XCTAssertEqual(chosen, .avx2) }
+        else if KernelPath.neon.isAvailable { XCTAssertEqual(chosen, .neon) }
+        XCTAssertEqual(KernelPath.allCases.map(\.description), ["generic", "avx2", "avx512", "neon"])
+        #if arch(x86_64)
+        XCTAssertFalse(KernelPath.neon.isAvailable)
+        #endif
+    }
+
+    func testUnavailablePathFallsBackToGeneric() throws {
+        let missing = try XCTUnwrap(KernelPath.allCases.first { !$0.isAvailable }, "every path is available here")
+        var rng = SplitMix64(seed: 0x9A7B_0001)
+        let w = QuantGen.row(.q4_0, count: 256, &rng), a = QuantGen.row(.q8_0, count: 256, &rng)
+        XCTAssertEqual(dot(missing, .q4_0, w, a, count: 256), dot(.generic, .q4_0, w, a, count: 256))
+    }
+
+    func testSIMDVecDotMatchesGenericTwin() throws {
+        if simdPaths.isEmpty { throw XCTSkip("no SIMD path on this CPU") }
+        var rng = SplitMix64(seed: 0x9A7B_0002)
+        for path in simdPaths {
+            for t in QuantRef.weightTypes {
+                let act = Kernels.activationType(for: t)!
+                // block counts cover 8-block scale groups with and without leftovers, and float tails of 8 / 32 lanes
+                let sizes = t.blockSize == 1 ? [1, 7, 8, 31, 32, 33, 100, 4099] : [1, 2, 3, 5, 11, 16, 19].map { $0 * max(t.blockSize, 32) }
+                for n in sizes {
+                    for _ in 0..<3 {
+                        let w = QuantGen.row(t, count: n, &rng), a = QuantGen.row(act, count: n, &rng)
+                        let mag = QuantRef.dot(t, w, a, actType: act, count: n).magnitude
+                        let g = dot(.generic, t, w, a, count: n), s = dot(path, t, w, a, count: n)
+                        XCTAssertEqual(Double(s), Double(g), accuracy: 2e-6 * mag + 1e-12, "\(path) \(t) n=\(n)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testSIMDDotStaysExactOnIntegerData() throws {
+        // With unit scales every partial sum is a small integer, so all paths must agree exactly:
+        // any lane or element mix-up shows as a difference, not as rounding noise.
+        if simdPaths.isEmpty { throw XCTSkip("no SIMD path on this CPU") }
+        var rng = SplitMix64(seed: 0x9A7B_0003)
+        for t in [GGMLType.q4_0, .q5_0, .q8_0, .q4_K, .q6_K, .q3_K, .q2_K, .q5_K] {
+            let act = Kernels.activationType(for: t)!
+            let n = 512
+            var w = QuantGen.row(t, count: n, &rng), a = QuantGen.row(act, count: n, &rng)
+            let one = Float16(1).bitPattern
+            for blk in 0..<(n / t.blockSize) {
+                let o = blk * t.blockBytes
+                switch t {
+                case .q4_0, .q5_0, .q8_0: w.put16(o, one)
+                case .q4_K, .q5_K: w.put16(o, one); w.put16(o + 2, one)
+                case .q2_K: w.put16(o + 80, one); w.put16(o + 82, one)
+                case .q3_K: w.put16(o + 108, one)
+                case .q6_K: w.put16(o + 208, one)
+                default: break
+                }
+            }
+            // unit activation scales and quants in [-3, 3] keep every total below 2^24 (exact in float)
+            for blk in 0..<(n / act.blockSize) {
+                let o = blk * act.blockBytes
+                if act == .q8_K {
+                    a.put32(o, Float(1).bitPattern)
+                    for g in 0..<16 {
+                        var sum = 0
+                        for j in 0..<16 {
+                            let q = a.i8(o + 4 + 16 * g + j) % 4
+                            a[o + 4 + 16 * g + j] = UInt8(bitPattern: Int8(q))
+                            sum += q
+                        }
+                        a.put16(o + 260 + 2 * g, UInt16(bitPattern: Int16(sum)))
+                    }
+                } else {
+                    a.put16(o, one)
+                    for j in 0..<32 { a[o + 2 + j] = UInt8(bitPattern: Int8(a.i8(o + 2 + j) % 4)) }
+                }
+            }
+            let ref = QuantRef.dot(t, w, a, actType: act, count: n).value
+            for path in KernelPath.allCases where path.isAvailable {
+                XCTAssertEqual(Double(dot(path, t, w, a, count: n)), ref, "\(path) \(t)")
+            }
+        }
+    }
+
+    func testF32HelpersOnEveryPath() {
+        var rng = SplitMix64(seed: 0x9A7B_0004)
+        for path in KernelPath.allCases where path.isAvailable {
+            for n in [0, 1, 5, 8, 15, 16, 17, 31, 33, 64, 1000] {
+                let a = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+                let b = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+                let exact = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+                let mag = zip(a, b).reduce(0.0) { $0 + abs(Double($1.0) * Double($1.1)) }
+                XCTAssertEqual(Double(ok_dot_f32_path(path.rawValue, a, b, Int64(n))), exact, accuracy: 1e-6 * mag + 1e-30, "\(path) n=\(n)")
+
+                // axpy / scale must touch exactly n elements
+                var y = b + [42]
+                ok_axpy_f32_path(path.rawValue, Int64(n), 0.5, a, &y)
+                for i in 0..<n { XCTAssertEqual(y[i], b[i] + 0.5 * a[i], accuracy: 1e-6, "\(path) axpy") }
+                XCTAssertEqual(y[n], 42)
+                ok_scale_f32_path(path.rawValue, Int64(n), -2, &y)
+                for i in 0..<n { XCTAssertEqual(y[i], -2 * (b[i] + 0.5 * a[i]), accuracy: 2e-6, "\(path) scale") }
+                XCTAssertEqual(y[n], 42)
+
+                var h = [UInt16](repeating: 0xFFFF, count: n + 1)
+                ok_f32_to_f16_path(path.rawValue, a, &h, Int64(n))
+                for i in 0..<n { XCTAssertEqual(h[i], Float16(a[i]).bitPattern, "\(path) f16") }
+                XCTAssertEqual(h[n], 0xFFFF)
+                var back = [Float](repeating: 7, count: n + 1)
+                ok_f16_to_f32_path(path.rawValue, h, &back, Int64(n))
+                for i in 0..<n { XCTAssertEqual(back[i], Float(Float16(bitPattern: h[i])), "\(path) f32") }
+                XCTAssertEqual(back[n], 7)
+            }
+        }
+    }
+
+    func testMatmulLayoutAndBounds() {
+        var rng = SplitMix64(seed: 0x9A7B_0005)
+        Kernels.initialize()
+        for t in [GGMLType.q4_1, .q6_K, .f16] {
+            let act = Kernels.activationType(for: t)!
+            let k = 512, rows = 7, cols = 3, ldOut = 9
+            let wStride = QuantRef.rowBytes(t, k) + 6 // padded rows exercise the stride
+            let aStride = QuantRef.rowBytes(act, k)
+            var w = [UInt8](repeating: 0, count: wStride * rows)
+            var wRows: [[UInt8]] = []
+            for r in 0..<rows {
+                let row = QuantGen.row(t, count: k, &rng)
+                wRows.append(row)
+                w.replaceSubrange((r * wStride)..<(r * wStride + row.count), with: row)
+            }
+            let aRows = (0..<cols).map { _ in QuantGen.row(act, count: k, &rng) }
+            let a = aRows.flatMap { $0 }
+            var out = [Float](repeating: -999, count: ldOut * cols + 4)
+            w.withUnsafeBytes { wp in
+                a.withUnsafeBytes { ap in
+                    ok_matmul(Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                              ap.baseAddress!, aStride, Int64(cols), &out, Int64(ldOut))
+                }
+            }
+            for c in 0..<cols {
+                for r in 0..<ldOut {
+                    let v = out[c * ldOut + r]
+                    if r < rows {
+                        let ref = QuantRef.dot(t, wRows[r], aRows[c], actType: act, count: k)
+                        XCTAssertEqual(Double(v), ref.value, accuracy: 1e-5 * ref.magnitude, "\(t) r=\(r) c=\(c)")
+                    } else {
+                        XCTAssertEqual(v, -999, "\(t): wrote outside the output rows")
+                    }
+                }
+            }
+            XCTAssertEqual(Array(out[(ldOut * cols)...]), [-999, -999, -999, -999])
+        }
+    }
+}
