@@ -44,6 +44,45 @@ public struct GoldenCaseResult: Sendable {
     public let index: Int
     public let passed: Bool
     public let detail: String
+    /// Greedy cases: every step aligned with the reference, teacher-forced through the whole continuation.
+    public var steps: [GreedyStep] = []
+}
+
+/// One generated position of a greedy case, ours against the reference.
+public struct GreedyStep: Sendable {
+    public let position: Int
+    public let reference: TokenID
+    public let referenceLogProb: Double
+    /// Reference top-1 minus top-2 log-probability.
+    public let referenceGap: Double
+    public let ours: TokenID
+    public let oursLogProb: Double
+    public let oursLogProbOfReference: Double
+
+    public var delta: Double { abs(oursLogProbOfReference - referenceLogProb) }
+}
+
+/// Agreement over every teacher-forced step of a file's greedy cases.
+public struct GreedyAgreement: Sendable {
+    public let steps: Int
+    public let meanDelta: Double
+    public let p95Delta: Double
+    public let maxDelta: Double
+    /// Steps where our top-1 differs from the reference's, and the largest reference gap among them.
+    public let top1Mismatches: Int
+    public let largestGapAtMismatch: Double
+
+    public init(_ results: [GoldenCaseResult]) {
+        let all = results.flatMap(\.steps)
+        let deltas = all.map(\.delta).sorted()
+        steps = all.count
+        meanDelta = deltas.isEmpty ? 0 : deltas.reduce(0, +) / Double(deltas.count)
+        p95Delta = deltas.isEmpty ? 0 : deltas[min(deltas.count - 1, Int(Double(deltas.count) * 0.95))]
+        maxDelta = deltas.last ?? 0
+        let mismatches = all.filter { $0.ours != $0.reference }
+        top1Mismatches = mismatches.count
+        largestGapAtMismatch = mismatches.map(\.referenceGap).max() ?? 0
+    }
 }
 
 /// Runs every tokenize, chat and greedy case of a golden file against an engine.
@@ -53,10 +92,13 @@ public struct GoldenCaseResult: Sendable {
 /// including the first step whose reference top-1/top-2 gap is below `tieGap` (after a near tie, both
 /// engines may legitimately diverge). The reference token is fed back at every compared step.
 public struct GoldenCheck {
-    public var tolerance = 0.05
-    public var tieGap = 0.05
+    public var tolerance: Double
+    public var tieGap: Double
 
-    public init() {}
+    public init(tolerance: Double = 0.05, tieGap: Double = 0.05) {
+        self.tolerance = tolerance
+        self.tieGap = tieGap
+    }
 
     public func run(engine: Engine, golden: GoldenFile, sections: Set<String> = ["tokenize", "chat", "greedy"],
                     onResult: (GoldenCaseResult) -> Void = { _ in }) throws(EngineError) -> [GoldenCaseResult] {
@@ -115,27 +157,18 @@ public struct GoldenCheck {
             stepAt[t] = s
             s += 1
         }
-        var compared = 0
-        var maxDelta = 0.0
+        // Teacher-force the reference tokens through the whole continuation, recording every aligned step;
+        // the verdict then follows the protocol (stop at the first near tie), while the statistics use all.
+        var records: [GreedyStep] = []
         for (t, token) in c.tokens.enumerated() {
             if let s = stepAt[t] {
                 let step = c.steps[s]
                 let (best, bestLogProb, refLogProb) = logits.withUnsafeBufferPointer { buf in
                     Self.argmaxAndLogProb(buf, of: Int(step.id))
                 }
-                let delta = abs(refLogProb - step.logprob)
-                maxDelta = max(maxDelta, delta)
-                compared += 1
                 let gap = step.top.count >= 2 ? step.top[0][1] - step.top[1][1] : .infinity
-                if best != step.id && gap >= tieGap {
-                    return GoldenCaseResult(section: "greedy", index: index, passed: false,
-                                            detail: "\(label): token \(t) picked \(best) (logprob \(fmt(bestLogProb))), reference \(step.id) (logprob \(fmt(step.logprob)), ours \(fmt(refLogProb)), gap \(fmt(gap)))")
-                }
-                if delta > tolerance {
-                    return GoldenCaseResult(section: "greedy", index: index, passed: false,
-                                            detail: "\(label): token \(t) logprob of \(step.id) is \(fmt(refLogProb)), reference \(fmt(step.logprob)) (|Δ| \(fmt(delta)) > \(tolerance))")
-                }
-                if gap < tieGap { break }
+                records.append(GreedyStep(position: t, reference: step.id, referenceLogProb: step.logprob, referenceGap: gap,
+                                          ours: best, oursLogProb: bestLogProb, oursLogProbOfReference: refLogProb))
             }
             if t == c.tokens.count - 1 { break }
             do {
@@ -145,8 +178,26 @@ public struct GoldenCheck {
                 throw .model(error)
             }
         }
+        var compared = 0
+        var maxDelta = 0.0
+        for r in records {
+            compared += 1
+            maxDelta = max(maxDelta, r.delta)
+            if r.ours != r.reference && r.referenceGap >= tieGap {
+                return GoldenCaseResult(section: "greedy", index: index, passed: false,
+                                        detail: "\(label): token \(r.position) picked \(r.ours) (logprob \(fmt(r.oursLogProb))), reference \(r.reference) (logprob \(fmt(r.referenceLogProb)), ours \(fmt(r.oursLogProbOfReference)), gap \(fmt(r.referenceGap)))",
+                                        steps: records)
+            }
+            if r.delta > tolerance {
+                return GoldenCaseResult(section: "greedy", index: index, passed: false,
+                                        detail: "\(label): token \(r.position) logprob of \(r.reference) is \(fmt(r.oursLogProbOfReference)), reference \(fmt(r.referenceLogProb)) (|Δ| \(fmt(r.delta)) > \(tolerance))",
+                                        steps: records)
+            }
+            if r.referenceGap < tieGap { break }
+        }
         return GoldenCaseResult(section: "greedy", index: index, passed: true,
-                                detail: "\(label): \(compared) steps compared of \(c.steps.count), max |Δlogprob| \(fmt(maxDelta))")
+                                detail: "\(label): \(compared) steps compared of \(c.steps.count), max |Δlogprob| \(fmt(maxDelta))",
+                                steps: records)
     }
 
     /// (argmax id, its log-probability, log-probability of `target`).

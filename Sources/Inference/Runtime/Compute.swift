@@ -116,8 +116,10 @@ package enum Ops {
         weight.withUnsafeBufferPointer { w in
             for r in 0..<rows {
                 let row = x + r * dim
+                // Squares in float, summed in double, as ggml does: the result feeds an 8-bit
+                // quantization, where the last bit of agreement with the reference engine matters.
                 var sum: Double = 0
-                for j in 0..<dim { sum += Double(row[j]) * Double(row[j]) }
+                for j in 0..<dim { sum += Double(row[j] * row[j]) }
                 let scale = 1 / (Float(sum / Double(dim)) + eps).squareRoot()
                 let o = out + r * dim
                 for j in 0..<dim { o[j] = row[j] * scale * w[j] }

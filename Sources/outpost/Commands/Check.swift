@@ -14,6 +14,12 @@ extension Outpost {
         @Option(help: "A golden JSON file.")
         var golden: String
 
+        @Option(help: "Largest allowed |Δ log-probability| of the reference token at a compared step.")
+        var tolerance: Double = 0.05
+
+        @Option(name: .customLong("tie-gap"), help: "Compare up to the first step whose reference top-1/top-2 gap is below this.")
+        var tieGap: Double = 0.05
+
         @Flag(help: "Print every case, not only failures.")
         var verbose = false
 
@@ -23,7 +29,7 @@ extension Outpost {
             let engine = try common.loadEngine()
             let results: [GoldenCaseResult]
             do {
-                results = try GoldenCheck().run(engine: engine, golden: file) { r in
+                results = try GoldenCheck(tolerance: tolerance, tieGap: tieGap).run(engine: engine, golden: file) { r in
                     if verbose || !r.passed { print("  \(r.passed ? "ok  " : "FAIL") \(r.section)[\(r.index)] \(r.detail)") }
                 }
             } catch {
@@ -32,6 +38,10 @@ extension Outpost {
             for section in ["tokenize", "chat", "greedy"] {
                 let rs = results.filter { $0.section == section }
                 print("\(section): \(rs.filter(\.passed).count) passed, \(rs.filter { !$0.passed }.count) failed")
+            }
+            let agreement = GreedyAgreement(results)
+            if agreement.steps > 0 {
+                print("greedy agreement over \(agreement.steps) teacher-forced steps: mean |Δlogprob| \(fixed(agreement.meanDelta, 4)), p95 \(fixed(agreement.p95Delta, 4)), max \(fixed(agreement.maxDelta, 4)); top-1 differs at \(agreement.top1Mismatches) steps (largest reference gap there \(fixed(agreement.largestGapAtMismatch, 3)))")
             }
             let failed = results.filter { !$0.passed }.count
             print("\(results.count - failed) passed, \(failed) failed")
