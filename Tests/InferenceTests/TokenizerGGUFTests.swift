@@ -39,6 +39,7 @@ final class TokenizerGGUFTests: XCTestCase {
         }
     }
 
+    /// End-of-generation sets as llama.cpp reports them (`llama_vocab_is_eog`, llama-cpp-python 0.3.36).
     func testReferenceModelMetadata() throws {
         let smol = try ReferenceTokenizers.tokenizer(.smollm2)
         XCTAssertEqual(smol.vocabularySize, 49152)
@@ -46,5 +47,18 @@ final class TokenizerGGUFTests: XCTestCase {
         // SmolLM2: <|endoftext|> 0, <|im_end|> 2 (EOS), <reponame> 4 (fill-in-the-middle repo).
         XCTAssertEqual(smol.endOfGenerationIDs, [0, 2, 4])
         XCTAssertEqual(smol.id(forSpecialText: "<|im_start|>"), 1)
+
+        let gemma = try ReferenceTokenizers.tokenizer(.gemma3)
+        // <eos> 1, <end_of_turn> 106 and the user-defined "</s>" 212, which llama.cpp's text list catches.
+        XCTAssertEqual(gemma.endOfGenerationIDs, [1, 106, 212])
+        XCTAssertEqual(gemma.bosID, 2)
+        XCTAssertTrue(gemma.addsBOS)
+        XCTAssertNil(gemma.id(forSpecialText: "<|im_start|>"))
+
+        let qwen = try ReferenceTokenizers.tokenizer(.qwen25)
+        // "</s>" 128247 (an ordinary token by type), <|endoftext|>, <|im_end|>, <|fim_pad|>, <|repo_name|>, <|file_sep|>.
+        XCTAssertEqual(qwen.endOfGenerationIDs, [128247, 151643, 151645, 151662, 151663, 151664])
+        XCTAssertEqual(qwen.eosID, 151645)
+        XCTAssertFalse(qwen.addsBOS)
     }
 }

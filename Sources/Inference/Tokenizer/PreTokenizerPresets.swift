@@ -21,8 +21,6 @@ struct PreTokenizerPreset: Sendable, Equatable {
     var addBOS = false
     /// Apply llama.cpp's `clean_up_tokenization_spaces` passes when decoding.
     var cleanSpaces = true
-    /// False when the name was not recognised and `family` is the fallback.
-    var recognised = true
 
     var preTokenizer: PreTokenizer {
         switch family {
@@ -61,7 +59,7 @@ struct PreTokenizerPreset: Sendable, Equatable {
              "modern-bert", "mpt", "olmo", "jais", "exaone4":
             return PreTokenizerPreset(family: .gpt2)
         default:
-            return PreTokenizerPreset(family: .llama3, recognised: false)
+            return PreTokenizerPreset(family: .llama3)
         }
     }
 }

@@ -39,35 +39,16 @@ public final class Tokenizer: Sendable {
         case "gpt2": isSentencePiece = false
         default: throw .unsupportedModel(v.model)
         }
-        guard !v.tokens.isEmpty else {
-            throw .missingKey("tokenizer.ggml.tokens", reason: "the vocabulary has no tokens")
-        }
+        try Self.validateCounts(v)
         let count = v.tokens.count
-        guard count < Int(Int32.max) else {
-            throw .invalidKey("tokenizer.ggml.tokens", reason: "\(count) tokens do not fit 32-bit ids")
-        }
-        if let scores = v.scores, scores.count < count {
-            throw .invalidKey("tokenizer.ggml.scores", reason: "\(scores.count) scores for \(count) tokens")
-        }
-        if let types = v.tokenTypes, types.count < count {
-            throw .invalidKey("tokenizer.ggml.token_type", reason: "\(types.count) types for \(count) tokens")
-        }
-
         // llama.cpp renames empty tokens so that every text is unique and non-empty.
         let texts = v.tokens.enumerated().map { $1.isEmpty ? "[EMPTY_\($0)]" : $1 }
-        var table = ByteStringTable(minimumCapacity: count)
-        for (id, text) in texts.enumerated() {
-            let (existing, inserted) = table.insert(text)
-            guard inserted else {
-                throw .invalidKey("tokenizer.ggml.tokens", reason: "duplicate token \"\(text)\" has ids \(existing) and \(id)")
-            }
-        }
+        let table = try Self.internTokens(texts)
 
         var attributes = v.tokenTypes.map { $0.prefix(count).map(TokenAttributes.init(tokenType:)) }
             ?? [TokenAttributes](repeating: .normal, count: count)
         let special = SpecialTokens(vocabulary: v, table: table, isSentencePiece: isSentencePiece, attributes: &attributes)
 
-        let preset = PreTokenizerPreset.resolve(v.pre)
         if isSentencePiece {
             model = .sentencePiece(SentencePieceBPE(tokens: table, unknownID: special.unknown))
             addsBOS = v.addBOS ?? true
@@ -77,6 +58,7 @@ public final class Tokenizer: Sendable {
             guard let merges = v.merges else {
                 throw .missingKey("tokenizer.ggml.merges", reason: "byte-level BPE (gpt2) needs its merges")
             }
+            let preset = PreTokenizerPreset.resolve(v.pre)
             model = .byteLevel(ByteLevelBPE(tokens: table, merges: merges, preset: preset))
             addsBOS = v.addBOS ?? preset.addBOS
             cleanSpaces = preset.cleanSpaces
@@ -84,10 +66,10 @@ public final class Tokenizer: Sendable {
         }
         addsEOS = v.addEOS ?? false
         if addsBOS && special.bos == nil {
-            throw .missingKey("tokenizer.ggml.bos_token_id", reason: "tokenizer.ggml.add_bos_token is true")
+            throw .missingKey("tokenizer.ggml.bos_token_id", reason: "a BOS token is to be added (tokenizer.ggml.add_bos_token or the model's default)")
         }
         if addsEOS && special.eos == nil {
-            throw .missingKey("tokenizer.ggml.eos_token_id", reason: "tokenizer.ggml.add_eos_token is true")
+            throw .missingKey("tokenizer.ggml.eos_token_id", reason: "an EOS token is to be added (tokenizer.ggml.add_eos_token)")
         }
 
         self.tokenTexts = texts
@@ -97,6 +79,34 @@ public final class Tokenizer: Sendable {
         self.special = special
         self.partition = SpecialTokenPartition(tokenTexts: texts, attributes: attributes)
         self.pieces = TokenPieces(tokenTexts: texts, attributes: attributes, byteLevel: !isSentencePiece)
+    }
+
+    private static func validateCounts(_ v: TokenizerVocabulary) throws(TokenizerError) {
+        let count = v.tokens.count
+        guard count > 0 else {
+            throw .missingKey("tokenizer.ggml.tokens", reason: "the vocabulary has no tokens")
+        }
+        guard count < Int(Int32.max) else {
+            throw .invalidKey("tokenizer.ggml.tokens", reason: "\(count) tokens do not fit 32-bit ids")
+        }
+        if let scores = v.scores, scores.count < count {
+            throw .invalidKey("tokenizer.ggml.scores", reason: "\(scores.count) scores for \(count) tokens")
+        }
+        if let types = v.tokenTypes, types.count < count {
+            throw .invalidKey("tokenizer.ggml.token_type", reason: "\(types.count) types for \(count) tokens")
+        }
+    }
+
+    /// Token text -> id; ids must be unique because lookups by text decide tokenization.
+    private static func internTokens(_ texts: [String]) throws(TokenizerError) -> ByteStringTable {
+        var table = ByteStringTable(minimumCapacity: texts.count)
+        for (id, text) in texts.enumerated() {
+            let (existing, inserted) = table.insert(text)
+            guard inserted else {
+                throw .invalidKey("tokenizer.ggml.tokens", reason: "duplicate token \"\(text)\" has ids \(existing) and \(id)")
+            }
+        }
+        return table
     }
 
     // MARK: vocabulary facts
@@ -116,7 +126,8 @@ public final class Tokenizer: Sendable {
         special.endOfGeneration.contains(id)
     }
 
-    /// The vocabulary's raw text of `id` (byte-level characters or `▁` unescaped), or nil if out of range.
+    /// The vocabulary's text of `id` as stored (GPT-2 byte characters such as `Ġ`, or `▁` for spaces),
+    /// or nil if out of range.
     public func tokenText(_ id: TokenID) -> String? {
         guard id >= 0, Int(id) < tokenTexts.count else { return nil }
         return tokenTexts[Int(id)]
