@@ -34,14 +34,14 @@ final class KernelPathTests: XCTestCase {
 
     func testUnavailablePathFallsBackToGeneric() throws {
         let missing = try XCTUnwrap(KernelPath.allCases.first { !$0.isAvailable }, "every path is available here")
-        var rng = SplitMix64(seed: 0x9A7B_0001)
+        var rng = QuantTestRNG(seed: 0x9A7B_0001)
         let w = QuantGen.row(.q4_0, count: 256, &rng), a = QuantGen.row(.q8_0, count: 256, &rng)
         XCTAssertEqual(dot(missing, .q4_0, w, a, count: 256), dot(.generic, .q4_0, w, a, count: 256))
     }
 
     func testSIMDVecDotMatchesGenericTwin() throws {
         if simdPaths.isEmpty { throw XCTSkip("no SIMD path on this CPU") }
-        var rng = SplitMix64(seed: 0x9A7B_0002)
+        var rng = QuantTestRNG(seed: 0x9A7B_0002)
         for path in simdPaths {
             for t in QuantRef.weightTypes {
                 let act = Kernels.activationType(for: t)!
@@ -63,7 +63,7 @@ final class KernelPathTests: XCTestCase {
         // With unit scales every partial sum is a small integer, so all paths must agree exactly:
         // any lane or element mix-up shows as a difference, not as rounding noise.
         if simdPaths.isEmpty { throw XCTSkip("no SIMD path on this CPU") }
-        var rng = SplitMix64(seed: 0x9A7B_0003)
+        var rng = QuantTestRNG(seed: 0x9A7B_0003)
         for t in [GGMLType.q4_0, .q5_0, .q8_0, .q4_K, .q6_K, .q3_K, .q2_K, .q5_K] {
             let act = Kernels.activationType(for: t)!
             let n = 512
@@ -107,7 +107,7 @@ final class KernelPathTests: XCTestCase {
     }
 
     func testF32HelpersOnEveryPath() {
-        var rng = SplitMix64(seed: 0x9A7B_0004)
+        var rng = QuantTestRNG(seed: 0x9A7B_0004)
         for path in KernelPath.allCases where path.isAvailable {
             for n in [0, 1, 5, 8, 15, 16, 17, 31, 33, 64, 1000] {
                 let a = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
@@ -138,7 +138,7 @@ final class KernelPathTests: XCTestCase {
     }
 
     func testMatmulLayoutAndBounds() {
-        var rng = SplitMix64(seed: 0x9A7B_0005)
+        var rng = QuantTestRNG(seed: 0x9A7B_0005)
         Kernels.initialize()
         for t in [GGMLType.q4_1, .q6_K, .f16] {
             let act = Kernels.activationType(for: t)!

@@ -5,8 +5,8 @@ import GGUF
 // rather than by replaying the C loops. Float expressions keep ggml's operation order so results can be
 // compared bit for bit.
 
-/// Deterministic generator (SplitMix64) so every failure reproduces.
-struct SplitMix64: RandomNumberGenerator {
+/// Deterministic generator (QuantTestRNG) so every failure reproduces.
+struct QuantTestRNG: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
@@ -162,13 +162,13 @@ enum QuantRef {
 /// Random, well-formed rows: random bytes for the quants, finite fp16 scales, q8 quants in [-127, 127]
 /// (the range ggml's activation quantizers produce), consistent q8_1 sums and q8_K block sums.
 enum QuantGen {
-    static func half(_ r: inout SplitMix64, _ range: ClosedRange<Float>) -> UInt16 {
+    static func half(_ r: inout QuantTestRNG, _ range: ClosedRange<Float>) -> UInt16 {
         Float16(Float.random(in: range, using: &r)).bitPattern
     }
 
-    static func q8Byte(_ r: inout SplitMix64) -> UInt8 { UInt8(bitPattern: Int8.random(in: -127...127, using: &r)) }
+    static func q8Byte(_ r: inout QuantTestRNG) -> UInt8 { UInt8(bitPattern: Int8.random(in: -127...127, using: &r)) }
 
-    static func row(_ t: GGMLType, count n: Int, _ r: inout SplitMix64) -> [UInt8] {
+    static func row(_ t: GGMLType, count n: Int, _ r: inout QuantTestRNG) -> [UInt8] {
         let nb = n / t.blockSize, bb = t.blockBytes
         var b = (0..<(nb * bb)).map { _ in UInt8.random(in: 0...255, using: &r) }
         for blk in 0..<nb {

@@ -52,7 +52,7 @@ final class QuantTests: XCTestCase {
     }
 
     func testDequantizeMatchesReferenceBitForBit() {
-        var rng = SplitMix64(seed: 0x5EED_0001)
+        var rng = QuantTestRNG(seed: 0x5EED_0001)
         for t in QuantRef.types {
             let n = t.blockSize == 1 ? 777 : t.blockSize * 24
             for _ in 0..<4 {
@@ -67,7 +67,7 @@ final class QuantTests: XCTestCase {
 
     /// Raw random bytes (any scale bit pattern, infinities and NaNs included) decode like the reference.
     func testDequantizeArbitraryQuantBytes() {
-        var rng = SplitMix64(seed: 0x5EED_0002)
+        var rng = QuantTestRNG(seed: 0x5EED_0002)
         for t in QuantRef.types where t.blockSize > 1 {
             let n = t.blockSize * 8
             let bytes = (0..<QuantRef.rowBytes(t, n)).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -80,7 +80,7 @@ final class QuantTests: XCTestCase {
     }
 
     func testGenericDotMatchesFloatReference() {
-        var rng = SplitMix64(seed: 0x5EED_0003)
+        var rng = QuantTestRNG(seed: 0x5EED_0003)
         for t in QuantRef.weightTypes {
             let act = Kernels.activationType(for: t)!
             for blocks in [1, 3, 16] {
@@ -95,7 +95,7 @@ final class QuantTests: XCTestCase {
 
     func testDotDetectsASingleWrongElement() {
         // Guards the tolerance above: flipping one quant must move the result by more than it allows.
-        var rng = SplitMix64(seed: 0x5EED_0004)
+        var rng = QuantTestRNG(seed: 0x5EED_0004)
         let n = 256 * 4
         let w = QuantGen.row(.q4_K, count: n, &rng), a = QuantGen.row(.q8_K, count: n, &rng)
         var w2 = w
@@ -137,7 +137,7 @@ final class QuantTests: XCTestCase {
     }
 
     func testQ8RoundTripErrorBounds() {
-        var rng = SplitMix64(seed: 0x5EED_0005)
+        var rng = QuantTestRNG(seed: 0x5EED_0005)
         let n = 4096
         let x = (0..<n).map { _ in Float.random(in: -3...3, using: &rng) * (Bool.random(using: &rng) ? 1 : 0.01) }
         for t in [GGMLType.q8_0, .q8_1, .q8_K] {
@@ -156,7 +156,7 @@ final class QuantTests: XCTestCase {
     }
 
     func testQ8_KBlockSumsMatchQuants() {
-        var rng = SplitMix64(seed: 0x5EED_0006)
+        var rng = QuantTestRNG(seed: 0x5EED_0006)
         let x = (0..<512).map { _ in Float.random(in: -1...1, using: &rng) }
         let q = cQuantize(.q8_K, x)
         for blk in 0..<2 {
@@ -173,7 +173,7 @@ final class QuantTests: XCTestCase {
     /// Mean absolute error of quantize -> dequantize on uniform [-1, 1] data stays under a quarter
     /// step of a uniform grid with the format's bit width (plus 10%).
     func testWeightQuantizersRoundTrip() {
-        var rng = SplitMix64(seed: 0x5EED_0007)
+        var rng = QuantTestRNG(seed: 0x5EED_0007)
         let n = 256 * 16
         let x = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
         let bits: [GGMLType: Int] = [.q4_0: 4, .q4_1: 4, .q5_0: 5, .q5_1: 5, .q8_0: 8,
@@ -190,7 +190,7 @@ final class QuantTests: XCTestCase {
     /// Re-quantizing values that are exactly on a q4_0 / q8_0 grid (with an extreme level present)
     /// must give back the same bytes: this pins the scale choice and the rounding of the quantizer.
     func testReferenceQuantizersAreIdempotentOnTheirGrid() {
-        var rng = SplitMix64(seed: 0x5EED_0008)
+        var rng = QuantTestRNG(seed: 0x5EED_0008)
         for t in [GGMLType.q4_0, .q8_0] {
             var bytes = QuantGen.row(t, count: 32 * 8, &rng)
             for blk in 0..<8 {
@@ -220,7 +220,7 @@ final class QuantTests: XCTestCase {
             }
         }
         // against Swift's own Float16 conversion (round to nearest even) on random values
-        var rng = SplitMix64(seed: 0x5EED_0009)
+        var rng = QuantTestRNG(seed: 0x5EED_0009)
         let xs = (0..<1000).map { _ in Float(bitPattern: UInt32.random(in: 0x3000_0000...0x4780_0000, using: &rng)) * (Bool.random(using: &rng) ? 1 : -1) }
         var hs = [UInt16](repeating: 0, count: xs.count)
         ok_f32_to_f16_path(KernelPath.generic.rawValue, xs, &hs, Int64(xs.count))
@@ -251,7 +251,7 @@ final class QuantTests: XCTestCase {
     }
 
     func testWrapperDotEqualsCKernel() throws {
-        var rng = SplitMix64(seed: 0x5EED_000A)
+        var rng = QuantTestRNG(seed: 0x5EED_000A)
         let w = QuantGen.row(.q5_0, count: 64, &rng), a = QuantGen.row(.q8_0, count: 64, &rng)
         let viaSwift = try Kernels.dot(weightType: .q5_0, count: 64, weights: w, activations: a, path: .generic)
         XCTAssertEqual(viaSwift, cDot(.generic, .q5_0, w, a, count: 64))
