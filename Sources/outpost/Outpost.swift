@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Inference
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @main
 struct Outpost: ParsableCommand {
@@ -59,3 +62,18 @@ func printError(_ text: String) {
 
 /// `x` with `digits` decimals.
 func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+
+/// Peak resident set size of this process so far, in bytes.
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    #endif
+    #if os(Linux)
+    return usage.ru_maxrss * 1024   // kilobytes on Linux
+    #else
+    return usage.ru_maxrss          // bytes on Darwin
+    #endif
+}

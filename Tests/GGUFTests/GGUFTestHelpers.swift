@@ -2,31 +2,6 @@ import GGUF
 import TestSupport
 import XCTest
 
-/// A tensor info as a handcrafted file declares it: raw fields, so tests can put anything there.
-struct RawTensor {
-    var name: String
-    var dimensions: [UInt64]
-    var type: UInt32
-    var offset: UInt64
-}
-
-/// Handcrafted file: header, `keys` appended by the closure, the tensor infos, padding to
-/// `alignment`, then `dataBytes` bytes of tensor data (byte i has value i % 251).
-func handcrafted(version: UInt32 = 3, alignment: UInt32? = nil, tensors: [RawTensor] = [], dataBytes: Int = 0,
-                 extraKeyCount: UInt64 = 0, keys: (inout GGUFBytes) -> Void = { _ in }) -> [UInt8] {
-    var b = GGUFBytes()
-    b.header(version: version, tensorCount: UInt64(tensors.count), keyCount: 1 + (alignment == nil ? 0 : 1) + extraKeyCount)
-    b.keyString("general.architecture", "llama")
-    if let alignment { b.keyU32("general.alignment", alignment) }
-    keys(&b)
-    for t in tensors { b.tensorInfo(name: t.name, dimensions: t.dimensions, type: t.type, offset: t.offset) }
-    // Invalid alignments are what some tests are about; pad those files to the default.
-    let a = Int(alignment ?? 32)
-    b.pad(to: a > 0 && a <= 1 << 16 && a & (a - 1) == 0 ? a : 32)
-    b.raw((0..<dataBytes).map { UInt8($0 % 251) })
-    return b.bytes
-}
-
 /// Asserts that parsing `bytes` fails with `kind`, at `offset` when given, and returns the error.
 @discardableResult
 func assertGGUFError(_ bytes: [UInt8], _ kind: GGUFError.Kind, at offset: Int? = nil,

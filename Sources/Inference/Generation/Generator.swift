@@ -128,14 +128,14 @@ public struct Generator {
 }
 
 /// Finds stop strings in streamed text, holding back any tail that could still become one.
-struct StopMatcher {
-    let stops: [String]
+package struct StopMatcher {
+    package let stops: [String]
     private var pending = ""
 
-    init(stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
+    package init(stops: [String]) { self.stops = stops.filter { !$0.isEmpty } }
 
     /// Adds `text`; returns what is safe to emit and whether a stop string was hit (emit ends before it).
-    mutating func feed(_ text: String) -> (String, Bool) {
+    package mutating func feed(_ text: String) -> (String, Bool) {
         guard !stops.isEmpty else { return (text, false) }
         pending += text
         var earliest: String.Index?
@@ -163,7 +163,7 @@ struct StopMatcher {
     }
 
     /// Flushes what was held back at the end of generation.
-    mutating func finish(_ text: String) -> String {
+    package mutating func finish(_ text: String) -> String {
         let (out, hit) = feed(text)
         if hit { return out }
         defer { pending = "" }

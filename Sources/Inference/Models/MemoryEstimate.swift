@@ -2,7 +2,7 @@ import GGUF
 
 /// What running a model at a given context costs in memory, computed from the file alone.
 ///
-/// Weights are mapped, and every page is touched by a forward pass, so they count in full. The KV cache
+/// Weights are mapped; every page a forward pass reads counts. The KV cache
 /// is claimed up front for the whole context. Scratch is the forward pass's activations at full batch
 /// plus one batch of logits. Overhead covers the process, the tokenizer's tables and the parsed metadata.
 public struct MemoryEstimate: Sendable, Codable {
@@ -25,7 +25,10 @@ public struct MemoryEstimate: Sendable, Codable {
         let hp = try Hyperparameters(file: file, architecture: arch, vocabularySize: emb.dimensions[1])
         let batch = min(maxBatch, contextSize)
         self.contextSize = contextSize
-        weightBytes = file.tensors.reduce(0) { $0 + $1.byteCount }
+        // With a separate output matrix, the embedding table is only read a row per token, so its pages
+        // stay mostly on disk; tied embeddings are read whole by the output projection.
+        let all = file.tensors.reduce(0) { $0 + $1.byteCount }
+        weightBytes = file.tensor(named: "output.weight") == nil ? all : all - emb.byteCount
         kvCacheBytes = contextSize * hp.layerCount * (hp.kvDim + hp.vDim) * 4
         let activations = batch * (4 * hp.embeddingLength + hp.qDim + hp.kvDim + hp.vDim
             + hp.headCount * hp.valueHeadDim + 2 * hp.feedForwardLength)
