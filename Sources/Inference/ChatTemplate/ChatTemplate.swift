@@ -26,18 +26,24 @@ public struct ChatTemplate: Sendable {
         public var maxListLength: Int
         /// Depth of nested macro calls.
         public var maxCallDepth: Int
-        /// Nesting of blocks and of expressions in the source (bounds parser and evaluator recursion).
+        /// Nesting of blocks and of expressions in the source, and of lists and dicts built by the template.
         public var maxNesting: Int
+        /// Nested statement and expression evaluations at run time, across macro calls.
+        ///
+        /// With `maxNesting` this bounds the stack parsing and rendering use: under 512 KB with the
+        /// defaults (measured in release builds), inside both Linux's 8 MB and Darwin's 512 KB threads.
+        public var maxEvaluationDepth: Int
 
         public init(
             maxSteps: Int = 5_000_000, maxOutputBytes: Int = 32 << 20, maxListLength: Int = 1_000_000,
-            maxCallDepth: Int = 50, maxNesting: Int = 100
+            maxCallDepth: Int = 50, maxNesting: Int = 100, maxEvaluationDepth: Int = 300
         ) {
             self.maxSteps = maxSteps
             self.maxOutputBytes = maxOutputBytes
             self.maxListLength = maxListLength
             self.maxCallDepth = maxCallDepth
             self.maxNesting = maxNesting
+            self.maxEvaluationDepth = maxEvaluationDepth
         }
 
         public static let `default` = Limits()

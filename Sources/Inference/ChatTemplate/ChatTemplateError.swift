@@ -38,6 +38,15 @@ public struct ChatTemplateError: Error, CustomStringConvertible, Sendable, Equat
         self.init(kind: kind, message: message, line: location?.line, column: location?.column)
     }
 
+    /// This error with `location` filled in if it had none.
+    package func located(at location: SourceLocation) -> ChatTemplateError {
+        guard line == nil else { return self }
+        var copy = self
+        copy.line = location.line
+        copy.column = location.column
+        return copy
+    }
+
     public var description: String {
         let place = line.map { l in " at \(l):\(column ?? 0)" } ?? ""
         switch kind {

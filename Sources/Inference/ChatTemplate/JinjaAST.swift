@@ -33,11 +33,14 @@ package struct Expression: Sendable {
         case filter(Expression, name: String, CallArguments)
         case test(Expression, name: String, CallArguments, negated: Bool)
         case unary(String, Expression)
-        case binary(String, Expression, Expression)
+        /// `a + b - c`: a left-associative chain of one precedence level, kept flat so that evaluating a
+        /// long chain does not recurse once per operator.
+        case binary(Expression, [(String, Expression)])
         /// `a < b < c`: Python chained comparison.
         case compare(Expression, [(String, Expression)])
-        case and(Expression, Expression)
-        case or(Expression, Expression)
+        /// `a and b and c` (flat, like `binary`).
+        case and([Expression])
+        case or([Expression])
         case not(Expression)
         /// `then if condition else otherwise` (otherwise absent means undefined).
         case conditional(condition: Expression, then: Expression, otherwise: Expression?)

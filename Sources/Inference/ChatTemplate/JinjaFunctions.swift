@@ -39,10 +39,13 @@ extension Evaluator {
                 for (key, item) in dict.pairs { attributes[key] = item }
             }
             for (key, item) in args.keywords { attributes[key] = item }
-            return .namespace(Namespace(attributes))
+            let ns = Value.namespace(Namespace(attributes))
+            try checkSize(.array([ns]))
+            return ns
         case "dict":
             var dict = Dict()
             for (key, item) in args.keywords { dict[key] = item }
+            try checkSize(.object(dict))
             return .object(dict)
         case "raise_exception":
             let message = try stringify(args.get(0, "message") ?? .string(""))

@@ -50,7 +50,7 @@ extension Evaluator {
             try appendJSONObject(dict.pairs, options, level: level, to: &out)
         case .namespace(let ns):
             try appendJSONObject(ns.attributes.pairs, options, level: level, to: &out)
-        case .undefined, .function:
+        case .undefined, .function, .loop:
             throw ChatTemplateError(kind: .type, message: "Object of type \(value.typeName) is not JSON serializable")
         }
     }

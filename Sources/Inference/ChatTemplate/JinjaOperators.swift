@@ -100,11 +100,10 @@ extension Evaluator {
             return .double(p / q)
         case "//":
             guard q != 0 else { throw divisionByZero() }
-            return .double((p / q).rounded(.down))
+            return .double(pyFloatDivmod(p, q).quotient)
         case "%":
             guard q != 0 else { throw ChatTemplateError(kind: .type, message: "float modulo") }
-            let r = p.truncatingRemainder(dividingBy: q)
-            return .double(r != 0 && ((r < 0) != (q < 0)) ? r + q : r)
+            return .double(pyFloatDivmod(p, q).remainder)
         case "**": return .double(pow(p, q))
         default:
             throw ChatTemplateError(kind: .type, message: "unsupported operator '\(op)'")
@@ -191,6 +190,28 @@ extension Evaluator {
             throw ChatTemplateError(kind: .type, message: "argument of type '\(container.typeName)' is not iterable")
         }
     }
+}
+
+/// Python's float `divmod` (Objects/floatobject.c), so `7 // 0.1` is 69.0 as in Python, not 70.0.
+func pyFloatDivmod(_ x: Double, _ y: Double) -> (quotient: Double, remainder: Double) {
+    var mod = fmod(x, y)
+    var div = (x - mod) / y
+    if mod != 0 {
+        if (y < 0) != (mod < 0) {
+            mod += y
+            div -= 1
+        }
+    } else {
+        mod = copysign(0, y)
+    }
+    var floorDiv: Double
+    if div != 0 {
+        floorDiv = div.rounded(.down)
+        if div - floorDiv > 0.5 { floorDiv += 1 }
+    } else {
+        floorDiv = copysign(0, x / y)
+    }
+    return (floorDiv, mod)
 }
 
 extension Value {

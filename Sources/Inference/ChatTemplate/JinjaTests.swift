@@ -61,8 +61,7 @@ extension Evaluator {
         case "odd", "even", "divisibleby":
             let divisor = name == "divisibleby" ? other : .int(2)
             let remainder = try binary("%", value, divisor)
-            let isZero = pyEquals(remainder, .int(0))
-            return name == "odd" ? !isZero : isZero
+            return pyEquals(remainder, .int(name == "odd" ? 1 : 0))
         case "eq", "equalto", "==": return pyEquals(value, other)
         case "ne", "!=": return !pyEquals(value, other)
         case "lt", "lessthan", "<": return try compare("<", value, other)
