@@ -1,3 +1,4 @@
+import Foundation
 import Inference
 import XCTest
 
@@ -325,6 +326,14 @@ final class ChatTemplateInterpreterTests: XCTestCase {
         let withTools = try ChatTemplate(source: "{{ tools|length }}").render(
             messages: [], addGenerationPrompt: true, extra: ["tools": [["type": "function"]]])
         XCTAssertEqual(withTools, "1")
+    }
+
+    /// transformers' `strftime_now(format)`: the current local time through C `strftime`.
+    func testStrftimeNow() throws {
+        let before = Calendar.current.component(.year, from: Date())
+        let year = try render("{{ strftime_now('%Y') }}|{{ strftime_now('%d %b %Y')|length }}")
+        let after = Calendar.current.component(.year, from: Date())
+        XCTAssertTrue(["\(before)|11", "\(after)|11"].contains(year), year)
     }
 
     func testParseJSONKeepsKeyOrder() throws {

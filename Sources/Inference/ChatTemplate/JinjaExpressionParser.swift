@@ -416,9 +416,9 @@ struct ExpressionParser {
             cursor.advance()
             name += "." + (try cursor.expectName())
         }
-        guard Tests.names.contains(name) else {
+        guard IsTests.names.contains(name) else {
             throw ChatTemplateError(
-                .syntax, "unknown test '\(name)'; supported tests: " + Tests.names.sorted().joined(separator: ", "),
+                .syntax, "unknown test '\(name)'; supported tests: " + IsTests.names.sorted().joined(separator: ", "),
                 at: location)
         }
         var arguments = CallArguments()

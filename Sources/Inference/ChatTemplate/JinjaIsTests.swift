@@ -1,5 +1,5 @@
 /// The tests templates can apply with `is` (Jinja's built-ins).
-enum Tests {
+enum IsTests {
     static let names: Set<String> = [
         "boolean", "callable", "defined", "divisibleby", "eq", "equalto", "escaped", "even", "false", "filter",
         "float", "ge", "greaterthan", "gt", "in", "integer", "iterable", "le", "lessthan", "lower", "lt", "mapping",
@@ -80,7 +80,7 @@ extension Evaluator {
             default: return false
             }
         case "filter": return value.string.map(Filters.names.contains) ?? false
-        case "test": return value.string.map(Tests.names.contains) ?? false
+        case "test": return value.string.map(IsTests.names.contains) ?? false
         default:
             throw ChatTemplateError(kind: .syntax, message: "unknown test '\(name)'")
         }
