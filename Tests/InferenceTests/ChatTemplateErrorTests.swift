@@ -145,6 +145,31 @@ final class ChatTemplateErrorTests: XCTestCase {
         XCTAssertEqual(error.kind, .limit)
     }
 
+    /// Work done inside operators, filters and functions counts toward the step limit too, and sizes
+    /// are checked before large strings are built.
+    func testWorkInsideExpressionsIsBounded() throws {
+        var error = try XCTUnwrap(renderError("{% for i in range(100000) %}{% set x = range(100000) %}{% endfor %}"))
+        XCTAssertTrue(error.message.contains("execution limit"), error.message)
+        error = try XCTUnwrap(renderError("{{ 'x'|center(1000000000) }}"))
+        XCTAssertEqual(error.kind, .limit)
+        error = try XCTUnwrap(renderError("{{ '%999999999d' % 1 }}"))
+        XCTAssertEqual(error.kind, .limit)
+        error = try XCTUnwrap(renderError("{{ ('a' * 1000000)|replace('a', '" + String(repeating: "b", count: 50) + "') }}"))
+        XCTAssertEqual(error.kind, .limit)
+        error = try XCTUnwrap(renderError("{{ {'a': 1}|tojson(indent=1000000000) }}"))
+        XCTAssertEqual(error.kind, .limit)
+        // Deduplicating a long list stays linear.
+        XCTAssertEqual(try ChatTemplate(source: "{{ (range(100000)|list + range(100000)|list)|unique|list|length }}").render(context: [:]), "100000")
+    }
+
+    func testWallClockLimit() throws {
+        let limits = ChatTemplate.Limits(maxSteps: Int.max, maxDuration: .milliseconds(1))
+        let error = try XCTUnwrap(renderError(
+            "{% for i in range(100000) %}{% for j in range(100000) %}{{ i ~ j }}{% endfor %}{% endfor %}", limits: limits))
+        XCTAssertEqual(error.kind, .limit)
+        XCTAssertTrue(error.message.contains("longer than"), error.message)
+    }
+
     func testRunawayRecursionHitsLimit() throws {
         let error = try XCTUnwrap(renderError("{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}"))
         XCTAssertEqual(error.kind, .limit)

@@ -10,6 +10,7 @@ final class Evaluator {
     /// Nested `execute`/`evaluate` calls, bounding stack use.
     private var depth = 0
     private var macros: [Macro] = []
+    private let started = ContinuousClock.now
 
     /// How a statement list finished.
     enum Flow {
@@ -33,10 +34,22 @@ final class Evaluator {
     // MARK: Limits
 
     private func step(_ location: SourceLocation) throws(ChatTemplateError) {
-        steps += 1
-        if steps > limits.maxSteps {
-            throw ChatTemplateError(
-                .limit, "execution limit of \(limits.maxSteps) steps exceeded (runaway loop?)", at: location)
+        do {
+            try charge(1)
+        } catch {
+            throw error.located(at: location)
+        }
+    }
+
+    /// Counts `units` of work against `maxSteps`, and checks the clock every 4096 units.
+    func charge(_ units: Int) throws(ChatTemplateError) {
+        let before = steps
+        steps = steps &+ max(units, 0)
+        if steps > limits.maxSteps || steps < before {
+            throw ChatTemplateError(kind: .limit, message: "execution limit of \(limits.maxSteps) steps exceeded (runaway loop?)")
+        }
+        if before >> 12 != steps >> 12, ContinuousClock.now - started > limits.maxDuration {
+            throw ChatTemplateError(kind: .limit, message: "rendering took longer than \(limits.maxDuration)")
         }
     }
 
@@ -50,13 +63,18 @@ final class Evaluator {
 
     /// Throws if a value built by the template is larger or deeper than the limits allow. Depth matters
     /// because printing, comparing and freeing a value recurse through it.
+    /// It also charges the work of building the value against `maxSteps`.
     func checkSize(_ value: Value) throws(ChatTemplateError) {
         switch value {
-        case .string(let s) where s.utf8.count > limits.maxOutputBytes:
-            throw ChatTemplateError(kind: .limit, message: "string exceeds \(limits.maxOutputBytes) bytes")
+        case .string(let s):
+            if s.utf8.count > limits.maxOutputBytes {
+                throw ChatTemplateError(kind: .limit, message: "string exceeds \(limits.maxOutputBytes) bytes")
+            }
+            try charge(s.utf8.count >> 8)
         case .array(let items) where items.count > limits.maxListLength:
             throw ChatTemplateError(kind: .limit, message: "list exceeds \(limits.maxListLength) items")
         case .array, .object:
+            if case .array(let items) = value { try charge(items.count) }
             if value.nests(deeperThan: limits.maxNesting) {
                 throw ChatTemplateError(kind: .limit, message: "value nests deeper than \(limits.maxNesting) levels")
             }

@@ -105,6 +105,10 @@ extension Evaluator {
                 i += 1
             }
             guard i < scalars.count else { throw ChatTemplateError(kind: .type, message: "incomplete format") }
+            for number in spec.split(whereSeparator: { !$0.isNumber }) {
+                guard let n = Int(number) else { throw ChatTemplateError(kind: .limit, message: "format width too large") }
+                try checkWidth(n)
+            }
             let conversion = scalars[i]
             i += 1
             if conversion == "%" {

@@ -29,6 +29,7 @@ extension Evaluator {
             guard count <= Evaluator.maxRange else {
                 throw ChatTemplateError(kind: .limit, message: "range too big: \(count) items, at most \(Evaluator.maxRange) are allowed")
             }
+            try charge(count)
             return .array((0..<count).map { .int(start + $0 * step) })
         case "namespace":
             var attributes = Dict()
@@ -168,7 +169,7 @@ extension Evaluator {
             guard case .string(let old)? = args.get(0, "old"), case .string(let new)? = args.get(1, "new") else {
                 throw ChatTemplateError(kind: .type, message: "replace needs two string arguments")
             }
-            return .string(try pyReplace(s, old, new, count: try intArgument(args.get(2, "count"), -1, name)))
+            return .string(try pyReplace(s, old, new, count: try intArgument(args.get(2, "count"), -1, name), maxBytes: limits.maxOutputBytes))
         case "find", "rfind", "count":
             try args.check(name, ["sub"])
             guard case .string(let sub)? = args.get(0, "sub") else {
@@ -200,9 +201,14 @@ extension Evaluator {
         case "join":
             try args.check(name, ["iterable"])
             var parts: [String] = []
+            var total = 0
             for item in try iterate(args.get(0, "iterable") ?? .array([])) {
                 guard case .string(let part) = item else {
                     throw ChatTemplateError(kind: .type, message: "sequence item: expected str instance, \(item.typeName) found")
+                }
+                total += part.utf8.count + s.utf8.count
+                if total > limits.maxOutputBytes {
+                    throw ChatTemplateError(kind: .limit, message: "string exceeds \(limits.maxOutputBytes) bytes")
                 }
                 parts.append(part)
             }

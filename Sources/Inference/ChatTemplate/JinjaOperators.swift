@@ -154,6 +154,7 @@ extension Evaluator {
 
     /// A comparison or membership operator of a (possibly chained) comparison.
     func compare(_ op: String, _ a: Value, _ b: Value) throws(ChatTemplateError) -> Bool {
+        try charge(workSize(a) + workSize(b))
         switch op {
         case "==": return pyEquals(a, b)
         case "!=": return !pyEquals(a, b)
@@ -170,8 +171,19 @@ extension Evaluator {
         }
     }
 
+    /// Units of work to compare or search a value: its items, or its bytes in blocks of 256.
+    func workSize(_ value: Value) -> Int {
+        switch value {
+        case .string(let s): return s.utf8.count >> 8
+        case .array(let items): return items.count
+        case .object(let dict): return dict.count
+        default: return 0
+        }
+    }
+
     /// Python `needle in container`.
     func contains(_ container: Value, _ needle: Value) throws(ChatTemplateError) -> Bool {
+        try charge(workSize(container))
         switch container {
         case .string(let s):
             guard case .string(let sub) = needle else {
