@@ -18,7 +18,8 @@ public struct ChatMessage: Sendable, Codable, Equatable {
 public struct ChatTemplate: Sendable {
     /// Bounds on the work one render may do.
     public struct Limits: Sendable, Equatable {
-        /// Statements executed plus loop iterations plus macro calls.
+        /// Units of work: statements executed, loop iterations, and list items or 256-byte blocks of
+        /// text produced by operators, filters and functions.
         public var maxSteps: Int
         /// Size of the rendered text and of any single string value, in UTF-8 bytes.
         public var maxOutputBytes: Int
@@ -26,18 +27,28 @@ public struct ChatTemplate: Sendable {
         public var maxListLength: Int
         /// Depth of nested macro calls.
         public var maxCallDepth: Int
-        /// Nesting of blocks and of expressions in the source (bounds parser and evaluator recursion).
+        /// Nesting of blocks and of expressions in the source, and of lists and dicts built by the template.
         public var maxNesting: Int
+        /// Nested statement and expression evaluations at run time, across macro calls.
+        ///
+        /// With `maxNesting` this bounds the stack parsing and rendering use: under 512 KB with the
+        /// defaults (measured in release builds), inside both Linux's 8 MB and Darwin's 512 KB threads.
+        public var maxEvaluationDepth: Int
+        /// Wall-clock time for one render: a backstop for work the step count does not see.
+        public var maxDuration: Duration
 
         public init(
             maxSteps: Int = 5_000_000, maxOutputBytes: Int = 32 << 20, maxListLength: Int = 1_000_000,
-            maxCallDepth: Int = 50, maxNesting: Int = 100
+            maxCallDepth: Int = 50, maxNesting: Int = 100, maxEvaluationDepth: Int = 300,
+            maxDuration: Duration = .seconds(10)
         ) {
             self.maxSteps = maxSteps
             self.maxOutputBytes = maxOutputBytes
             self.maxListLength = maxListLength
             self.maxCallDepth = maxCallDepth
             self.maxNesting = maxNesting
+            self.maxEvaluationDepth = maxEvaluationDepth
+            self.maxDuration = maxDuration
         }
 
         public static let `default` = Limits()

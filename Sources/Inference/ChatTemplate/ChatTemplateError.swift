@@ -34,8 +34,17 @@ public struct ChatTemplateError: Error, CustomStringConvertible, Sendable, Equat
         self.column = column
     }
 
-    package init(_ kind: Kind, _ message: String, at location: SourceLocation?) {
+    init(_ kind: Kind, _ message: String, at location: SourceLocation?) {
         self.init(kind: kind, message: message, line: location?.line, column: location?.column)
+    }
+
+    /// This error with `location` filled in if it had none.
+    func located(at location: SourceLocation) -> ChatTemplateError {
+        guard line == nil else { return self }
+        var copy = self
+        copy.line = location.line
+        copy.column = location.column
+        return copy
     }
 
     public var description: String {
@@ -51,10 +60,10 @@ public struct ChatTemplateError: Error, CustomStringConvertible, Sendable, Equat
 }
 
 /// A place in the template source: 1-based line and column (in Unicode scalars).
-package struct SourceLocation: Sendable, Equatable {
-    package var line: Int
-    package var column: Int
-    package init(line: Int, column: Int) {
+struct SourceLocation: Sendable, Equatable {
+    var line: Int
+    var column: Int
+    init(line: Int, column: Int) {
         self.line = line
         self.column = column
     }

@@ -1,7 +1,7 @@
 /// The parsed form of a template: statements holding expressions, each with its source location.
 
 /// A literal constant in the source.
-package enum Literal: Sendable {
+enum Literal: Sendable {
     case none
     case bool(Bool)
     case int(Int)
@@ -10,13 +10,13 @@ package enum Literal: Sendable {
 }
 
 /// Arguments of a call, filter or test: positional then `name=value` keywords.
-package struct CallArguments: Sendable {
-    package var positional: [Expression] = []
-    package var keywords: [(String, Expression)] = []
+struct CallArguments: Sendable {
+    var positional: [Expression] = []
+    var keywords: [(String, Expression)] = []
 }
 
-package struct Expression: Sendable {
-    package indirect enum Kind: Sendable {
+struct Expression: Sendable {
+    indirect enum Kind: Sendable {
         case literal(Literal)
         case name(String)
         case list([Expression])
@@ -33,41 +33,44 @@ package struct Expression: Sendable {
         case filter(Expression, name: String, CallArguments)
         case test(Expression, name: String, CallArguments, negated: Bool)
         case unary(String, Expression)
-        case binary(String, Expression, Expression)
+        /// `a + b - c`: a left-associative chain of one precedence level, kept flat so that evaluating a
+        /// long chain does not recurse once per operator.
+        case binary(Expression, [(String, Expression)])
         /// `a < b < c`: Python chained comparison.
         case compare(Expression, [(String, Expression)])
-        case and(Expression, Expression)
-        case or(Expression, Expression)
+        /// `a and b and c` (flat, like `binary`).
+        case and([Expression])
+        case or([Expression])
         case not(Expression)
         /// `then if condition else otherwise` (otherwise absent means undefined).
         case conditional(condition: Expression, then: Expression, otherwise: Expression?)
     }
-    package var kind: Kind
-    package var location: SourceLocation
+    var kind: Kind
+    var location: SourceLocation
 }
 
 /// The left side of `set` or a `for` loop variable list.
-package enum AssignTarget: Sendable {
+enum AssignTarget: Sendable {
     case name(String)
     /// `ns.attr`: assignment to a namespace attribute.
     case attribute(String, String)
     case tuple([AssignTarget])
 }
 
-package struct MacroParameter: Sendable {
-    package var name: String
-    package var defaultValue: Expression?
+struct MacroParameter: Sendable {
+    var name: String
+    var defaultValue: Expression?
 }
 
 /// One applied filter in a `{% filter %}` block or `{% set x | filter %}`.
-package struct FilterCall: Sendable {
-    package var name: String
-    package var arguments: CallArguments
-    package var location: SourceLocation
+struct FilterCall: Sendable {
+    var name: String
+    var arguments: CallArguments
+    var location: SourceLocation
 }
 
-package struct Statement: Sendable {
-    package indirect enum Kind: Sendable {
+struct Statement: Sendable {
+    indirect enum Kind: Sendable {
         case text(String)
         case output(Expression)
         /// `if`/`elif` branches in order, then the optional `else` body.
@@ -87,14 +90,14 @@ package struct Statement: Sendable {
         case breakLoop
         case continueLoop
     }
-    package var kind: Kind
-    package var location: SourceLocation
+    var kind: Kind
+    var location: SourceLocation
 }
 
-package struct ForLoop: Sendable {
-    package var target: AssignTarget
-    package var iterable: Expression
-    package var filter: Expression?
-    package var body: [Statement]
-    package var otherwise: [Statement]
+struct ForLoop: Sendable {
+    var target: AssignTarget
+    var iterable: Expression
+    var filter: Expression?
+    var body: [Statement]
+    var otherwise: [Statement]
 }

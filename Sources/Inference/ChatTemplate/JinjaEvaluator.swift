@@ -7,7 +7,10 @@ final class Evaluator {
     private var writtenBytes = 0
     private var steps = 0
     private var callDepth = 0
+    /// Nested `execute`/`evaluate` calls, bounding stack use.
+    private var depth = 0
     private var macros: [Macro] = []
+    private let started = ContinuousClock.now
 
     /// How a statement list finished.
     enum Flow {
@@ -31,10 +34,22 @@ final class Evaluator {
     // MARK: Limits
 
     private func step(_ location: SourceLocation) throws(ChatTemplateError) {
-        steps += 1
-        if steps > limits.maxSteps {
-            throw ChatTemplateError(
-                .limit, "execution limit of \(limits.maxSteps) steps exceeded (runaway loop?)", at: location)
+        do {
+            try charge(1)
+        } catch {
+            throw error.located(at: location)
+        }
+    }
+
+    /// Counts `units` of work against `maxSteps`, and checks the clock every 4096 units.
+    func charge(_ units: Int) throws(ChatTemplateError) {
+        let before = steps
+        steps = steps &+ max(units, 0)
+        if steps > limits.maxSteps || steps < before {
+            throw ChatTemplateError(kind: .limit, message: "execution limit of \(limits.maxSteps) steps exceeded (runaway loop?)")
+        }
+        if before >> 12 != steps >> 12, ContinuousClock.now - started > limits.maxDuration {
+            throw ChatTemplateError(kind: .limit, message: "rendering took longer than \(limits.maxDuration)")
         }
     }
 
@@ -46,13 +61,23 @@ final class Evaluator {
         output += text
     }
 
-    /// Throws if a value built by the template is larger than the limits allow.
+    /// Throws if a value built by the template is larger or deeper than the limits allow. Depth matters
+    /// because printing, comparing and freeing a value recurse through it.
+    /// It also charges the work of building the value against `maxSteps`.
     func checkSize(_ value: Value) throws(ChatTemplateError) {
         switch value {
-        case .string(let s) where s.utf8.count > limits.maxOutputBytes:
-            throw ChatTemplateError(kind: .limit, message: "string exceeds \(limits.maxOutputBytes) bytes")
+        case .string(let s):
+            if s.utf8.count > limits.maxOutputBytes {
+                throw ChatTemplateError(kind: .limit, message: "string exceeds \(limits.maxOutputBytes) bytes")
+            }
+            try charge(s.utf8.count >> 8)
         case .array(let items) where items.count > limits.maxListLength:
             throw ChatTemplateError(kind: .limit, message: "list exceeds \(limits.maxListLength) items")
+        case .array, .object:
+            if case .array(let items) = value { try charge(items.count) }
+            if value.nests(deeperThan: limits.maxNesting) {
+                throw ChatTemplateError(kind: .limit, message: "value nests deeper than \(limits.maxNesting) levels")
+            }
         default: break
         }
     }
@@ -73,7 +98,18 @@ final class Evaluator {
 
     // MARK: Statements
 
+    private func enter(_ location: SourceLocation) throws(ChatTemplateError) {
+        depth += 1
+        if depth > limits.maxEvaluationDepth {
+            throw ChatTemplateError(
+                .limit, "evaluation nests deeper than \(limits.maxEvaluationDepth) levels", at: location)
+        }
+    }
+
     private func execute(_ statements: [Statement], _ scope: Scope) throws(ChatTemplateError) -> Flow {
+        guard let first = statements.first else { return .normal }
+        try enter(first.location)
+        defer { depth -= 1 }
         for statement in statements {
             try step(statement.location)
             let flow = try execute(statement, scope)
@@ -83,38 +119,28 @@ final class Evaluator {
     }
 
     private func execute(_ statement: Statement, _ scope: Scope) throws(ChatTemplateError) -> Flow {
-        let location = statement.location
         switch statement.kind {
         case .text(let text):
-            try write(text, location)
+            try write(text, statement.location)
         case .output(let expr):
-            let value = try evaluate(expr, scope)
-            try write(try located(location) { () throws(ChatTemplateError) in try stringify(value) }, location)
+            try executeOutput(expr, scope, statement.location)
         case .conditional(let branches, let otherwise):
             for (condition, body) in branches where try evaluate(condition, scope).truthy {
                 return try execute(body, scope)
             }
             return try execute(otherwise, scope)
         case .forLoop(let loop):
-            return try executeLoop(loop, scope, location)
+            return try executeLoop(loop, scope, statement.location)
         case .set(let target, let expr):
-            try assign(target, try evaluate(expr, scope), scope, location)
+            try assign(target, try evaluate(expr, scope), scope, statement.location)
         case .setBlock(let name, let filters, let body):
-            let (text, flow) = try capture(body, scope)
-            scope.set(name, try applyFilters(filters, to: .string(text), scope))
-            return flow
+            return try executeSetBlock(name, filters, body, scope)
         case .macro(let name, let parameters, let body):
-            let macro = Macro(name: name, parameters: parameters, body: body, scope: scope)
-            macros.append(macro)
-            scope.set(name, .function(.macro(macro)))
+            defineMacro(name, parameters, body, scope)
         case .filterBlock(let filters, let body):
-            let (text, flow) = try capture(body, scope)
-            try write(try stringify(try applyFilters(filters, to: .string(text), scope)), location)
-            return flow
+            return try executeFilterBlock(filters, body, scope, statement.location)
         case .with(let assignments, let body):
-            let inner = Scope(parent: scope)
-            for (name, expr) in assignments { inner.set(name, try evaluate(expr, scope)) }
-            return try execute(body, inner)
+            return try executeWith(assignments, body, scope)
         case .block(let body):
             return try execute(body, scope)
         case .expression(let expr):
@@ -125,6 +151,66 @@ final class Evaluator {
             return .continueLoop
         }
         return .normal
+    }
+
+    // The statement kinds below live in their own functions so that `execute`'s stack frame, paid at
+    // every block nesting level, stays small.
+
+    @inline(never)
+    private func executeOutput(_ expr: Expression, _ scope: Scope, _ location: SourceLocation) throws(ChatTemplateError) {
+        let value = try evaluate(expr, scope)
+        let text: String
+        do {
+            text = try stringify(value)
+        } catch {
+            throw error.located(at: location)
+        }
+        try write(text, location)
+    }
+
+    @inline(never)
+    private func executeSetBlock(
+        _ name: String, _ filters: [FilterCall], _ body: [Statement], _ scope: Scope
+    ) throws(ChatTemplateError) -> Flow {
+        let (text, flow) = try capture(body, scope)
+        scope.set(name, try applyFilters(filters, to: .string(text), scope))
+        return flow
+    }
+
+    @inline(never)
+    private func defineMacro(_ name: String, _ parameters: [MacroParameter], _ body: [Statement], _ scope: Scope) {
+        let macro = Macro(name: name, parameters: parameters, body: body, scope: scope)
+        macros.append(macro)
+        scope.set(name, .function(.macro(macro)))
+    }
+
+    @inline(never)
+    private func executeFilterBlock(
+        _ filters: [FilterCall], _ body: [Statement], _ scope: Scope, _ location: SourceLocation
+    ) throws(ChatTemplateError) -> Flow {
+        let (text, flow) = try capture(body, scope)
+        let value = try applyFilters(filters, to: .string(text), scope)
+        try executeOutputValue(value, location)
+        return flow
+    }
+
+    private func executeOutputValue(_ value: Value, _ location: SourceLocation) throws(ChatTemplateError) {
+        let text: String
+        do {
+            text = try stringify(value)
+        } catch {
+            throw error.located(at: location)
+        }
+        try write(text, location)
+    }
+
+    @inline(never)
+    private func executeWith(
+        _ assignments: [(String, Expression)], _ body: [Statement], _ scope: Scope
+    ) throws(ChatTemplateError) -> Flow {
+        let inner = Scope(parent: scope)
+        for (name, expr) in assignments { inner.set(name, try evaluate(expr, scope)) }
+        return try execute(body, inner)
     }
 
     /// Runs `body` with output redirected, returning what it wrote.
@@ -164,25 +250,11 @@ final class Evaluator {
         if items.isEmpty {
             return try execute(loop.otherwise, scope)
         }
-        let count = items.count
         for (index, item) in items.enumerated() {
             try step(location)
             let inner = Scope(parent: scope)
             try assign(loop.target, item, inner, location)
-            var info = Dict()
-            info["index"] = .int(index + 1)
-            info["index0"] = .int(index)
-            info["revindex"] = .int(count - index)
-            info["revindex0"] = .int(count - index - 1)
-            info["first"] = .bool(index == 0)
-            info["last"] = .bool(index == count - 1)
-            info["length"] = .int(count)
-            info["depth"] = .int(1)
-            info["depth0"] = .int(0)
-            if index > 0 { info["previtem"] = items[index - 1] }
-            if index + 1 < count { info["nextitem"] = items[index + 1] }
-            info["cycle"] = .function(.method(.int(index), "loop.cycle"))
-            inner.set("loop", .object(info))
+            inner.set("loop", .loop(LoopContext(index0: index, items: items)))
             if try execute(loop.body, inner) == .breakLoop { break }
         }
         return .normal
@@ -207,7 +279,13 @@ final class Evaluator {
             guard case .namespace(let ns) = scope.lookup(object) else {
                 throw ChatTemplateError(.type, "cannot assign attribute '\(attribute)' on non-namespace object '\(object)'", at: location)
             }
+            let previous = ns.attributes[attribute]
             ns.attributes[attribute] = value
+            // A namespace stored inside itself would make printing it recurse forever.
+            if Value.namespace(ns).nests(deeperThan: limits.maxNesting) {
+                ns.attributes[attribute] = previous
+                throw ChatTemplateError(.limit, "value nests deeper than \(limits.maxNesting) levels", at: location)
+            }
         case .tuple(let targets):
             let items = try located(location) { () throws(ChatTemplateError) in try iterate(value) }
             guard items.count == targets.count else {
@@ -264,17 +342,18 @@ final class Evaluator {
         do {
             return try body()
         } catch {
-            var located = error
-            if located.line == nil {
-                located.line = location.line
-                located.column = location.column
-            }
-            throw located
+            throw error.located(at: location)
         }
     }
 
     func evaluate(_ expr: Expression, _ scope: Scope) throws(ChatTemplateError) -> Value {
-        try located(expr.location) { () throws(ChatTemplateError) in try evaluateKind(expr, scope) }
+        try enter(expr.location)
+        defer { depth -= 1 }
+        do {
+            return try evaluateKind(expr, scope)
+        } catch {
+            throw error.located(at: expr.location)
+        }
     }
 
     private func evaluateKind(_ expr: Expression, _ scope: Scope) throws(ChatTemplateError) -> Value {
@@ -292,36 +371,15 @@ final class Evaluator {
             if Evaluator.globalFunctions.contains(name) { return .function(.builtin(name)) }
             return .undefined(hint: "'\(name)' is undefined")
         case .list(let items), .tuple(let items):
-            var values: [Value] = []
-            values.reserveCapacity(items.count)
-            for item in items { values.append(try evaluate(item, scope)) }
-            return .array(values)
+            return try evaluateList(items, scope)
         case .dict(let pairs):
-            var dict = Dict()
-            for (keyExpr, valueExpr) in pairs {
-                guard case .string(let key) = try evaluate(keyExpr, scope) else {
-                    throw ChatTemplateError(kind: .type, message: "dict keys must be strings")
-                }
-                dict[key] = try evaluate(valueExpr, scope)
-            }
-            return .object(dict)
+            return try evaluateDict(pairs, scope)
         case .attribute(let object, let name):
             return attribute(of: try evaluate(object, scope), name)
         case .index(let object, let index):
             return item(of: try evaluate(object, scope), try evaluate(index, scope))
         case .slice(let object, let start, let stop, let stepExpr):
-            let value = try evaluate(object, scope)
-            func bound(_ e: Expression?) throws(ChatTemplateError) -> Int? {
-                guard let e else { return nil }
-                switch try evaluate(e, scope) {
-                case .none: return nil
-                case .int(let i): return i
-                case .bool(let b): return b ? 1 : 0
-                case let other:
-                    throw ChatTemplateError(kind: .type, message: "slice indices must be integers or None, not '\(other.typeName)'")
-                }
-            }
-            return try slice(value, start: try bound(start), stop: try bound(stop), step: try bound(stepExpr))
+            return try evaluateSlice(object, start, stop, stepExpr, scope)
         case .call(let callee, let args):
             let function = try evaluate(callee, scope)
             return try call(function, try evaluateArguments(args, scope))
@@ -332,22 +390,34 @@ final class Evaluator {
             return .bool(result != negated)
         case .unary(let op, let operand):
             return try unary(op, try evaluate(operand, scope))
-        case .binary(let op, let lhs, let rhs):
-            return try binary(op, try evaluate(lhs, scope), try evaluate(rhs, scope))
-        case .compare(let first, let rest):
-            var left = try evaluate(first, scope)
-            for (op, rightExpr) in rest {
-                let right = try evaluate(rightExpr, scope)
-                if !(try compare(op, left, right)) { return .bool(false) }
-                left = right
+        case .binary(let first, let rest):
+            var value = try evaluate(first, scope)
+            for (op, rhs) in rest {
+                let right = try evaluate(rhs, scope)
+                do {
+                    value = try binary(op, value, right)
+                } catch {
+                    throw error.located(at: rhs.location)
+                }
             }
-            return .bool(true)
-        case .and(let lhs, let rhs):
-            let left = try evaluate(lhs, scope)
-            return left.truthy ? try evaluate(rhs, scope) : left
-        case .or(let lhs, let rhs):
-            let left = try evaluate(lhs, scope)
-            return left.truthy ? left : try evaluate(rhs, scope)
+            return value
+        case .compare(let first, let rest):
+            return try evaluateComparison(first, rest, scope)
+        case .and(let operands):
+            // Python returns the first falsy operand, else the last.
+            var value = Value.none
+            for operand in operands {
+                value = try evaluate(operand, scope)
+                if !value.truthy { return value }
+            }
+            return value
+        case .or(let operands):
+            var value = Value.none
+            for operand in operands {
+                value = try evaluate(operand, scope)
+                if value.truthy { return value }
+            }
+            return value
         case .not(let operand):
             return .bool(!(try evaluate(operand, scope).truthy))
         case .conditional(let condition, let then, let otherwise):
@@ -355,6 +425,63 @@ final class Evaluator {
             guard let otherwise else { return .undefined(hint: "the conditional expression has no 'else' value") }
             return try evaluate(otherwise, scope)
         }
+    }
+
+    // Kept out of `evaluateKind` so its stack frame, paid at every nesting level, stays small.
+    @inline(never)
+    private func evaluateList(_ items: [Expression], _ scope: Scope) throws(ChatTemplateError) -> Value {
+        var values: [Value] = []
+        values.reserveCapacity(items.count)
+        for item in items { values.append(try evaluate(item, scope)) }
+        let list = Value.array(values)
+        try checkSize(list)
+        return list
+    }
+
+    @inline(never)
+    private func evaluateDict(_ pairs: [(Expression, Expression)], _ scope: Scope) throws(ChatTemplateError) -> Value {
+        var dict = Dict()
+        for (keyExpr, valueExpr) in pairs {
+            guard case .string(let key) = try evaluate(keyExpr, scope) else {
+                throw ChatTemplateError(kind: .type, message: "dict keys must be strings")
+            }
+            dict[key] = try evaluate(valueExpr, scope)
+        }
+        let object = Value.object(dict)
+        try checkSize(object)
+        return object
+    }
+
+    @inline(never)
+    private func evaluateSlice(
+        _ object: Expression, _ start: Expression?, _ stop: Expression?, _ stepExpr: Expression?, _ scope: Scope
+    ) throws(ChatTemplateError) -> Value {
+        let value = try evaluate(object, scope)
+        func bound(_ e: Expression?) throws(ChatTemplateError) -> Int? {
+            guard let e else { return nil }
+            switch try evaluate(e, scope) {
+            case .none: return nil
+            case .int(let i): return i
+            case .bool(let b): return b ? 1 : 0
+            case let other:
+                throw ChatTemplateError(kind: .type, message: "slice indices must be integers or None, not '\(other.typeName)'")
+            }
+        }
+        return try slice(value, start: try bound(start), stop: try bound(stop), step: try bound(stepExpr))
+    }
+
+    /// Python chained comparison: `a < b < c` is `a < b and b < c`, evaluating `b` once.
+    @inline(never)
+    private func evaluateComparison(
+        _ first: Expression, _ rest: [(String, Expression)], _ scope: Scope
+    ) throws(ChatTemplateError) -> Value {
+        var left = try evaluate(first, scope)
+        for (op, rightExpr) in rest {
+            let right = try evaluate(rightExpr, scope)
+            if !(try compare(op, left, right)) { return .bool(false) }
+            left = right
+        }
+        return .bool(true)
     }
 
     private func evaluateArguments(_ arguments: CallArguments, _ scope: Scope) throws(ChatTemplateError) -> Arguments {
@@ -371,68 +498,6 @@ final class Evaluator {
         case .function(.macro(let macro)): return try callMacro(macro, arguments)
         case .undefined(let hint): throw ChatTemplateError(kind: .undefined, message: hint)
         default: throw ChatTemplateError(kind: .type, message: "'\(function.typeName)' object is not callable")
-        }
-    }
-
-    // MARK: Attribute and item access (never fail: a miss is undefined, as in Jinja)
-
-    /// `value.name`: methods first, then keys (Jinja's `getattr`).
-    func attribute(of value: Value, _ name: String) -> Value {
-        if name.hasPrefix("_") { return .undefined(hint: "access to attribute '\(name)' is not allowed") }
-        switch value {
-        case .undefined: return value
-        case .object(let dict):
-            if Evaluator.dictMethods.contains(name) { return .function(.method(value, name)) }
-            return dict[name] ?? .undefined(hint: "'dict object' has no attribute '\(name)'")
-        case .namespace(let ns):
-            return ns.attributes[name] ?? .undefined(hint: "'Namespace object' has no attribute '\(name)'")
-        case .string:
-            if Evaluator.stringMethods.contains(name) { return .function(.method(value, name)) }
-        default: break
-        }
-        return .undefined(hint: "'\(value.typeName) object' has no attribute '\(name)'")
-    }
-
-    /// `value[key]`: keys and indexes first, then attributes (Jinja's `getitem`).
-    func item(of value: Value, _ key: Value) -> Value {
-        switch (value, key) {
-        case (.undefined, _): return value
-        case (.array(let items), _):
-            if let i = key.number, case .int(let index) = i {
-                if let resolved = resolveIndex(index, items.count) { return items[resolved] }
-                return .undefined(hint: "list object has no element \(index)")
-            }
-        case (.string(let s), _):
-            if let i = key.number, case .int(let index) = i {
-                let scalars = Array(s.unicodeScalars)
-                if let resolved = resolveIndex(index, scalars.count) { return .string(String(scalars[resolved])) }
-                return .undefined(hint: "string index out of range")
-            }
-        case (.object(let dict), .string(let name)):
-            if let found = dict[name] { return found }
-        default: break
-        }
-        if case .string(let name) = key { return attribute(of: value, name) }
-        return .undefined(hint: "'\(value.typeName) object' has no element \(key.pyRepr)")
-    }
-
-    private func resolveIndex(_ index: Int, _ count: Int) -> Int? {
-        let resolved = index < 0 ? index + count : index
-        return resolved >= 0 && resolved < count ? resolved : nil
-    }
-
-    func slice(_ value: Value, start: Int?, stop: Int?, step: Int?) throws(ChatTemplateError) -> Value {
-        switch value {
-        case .array(let items):
-            return .array(try pySliceIndices(count: items.count, start: start, stop: stop, step: step).map { items[$0] })
-        case .string(let s):
-            let scalars = Array(s.unicodeScalars)
-            var out = String.UnicodeScalarView()
-            for i in try pySliceIndices(count: scalars.count, start: start, stop: stop, step: step) { out.append(scalars[i]) }
-            return .string(String(out))
-        case .undefined: return value
-        default:
-            throw ChatTemplateError(kind: .type, message: "'\(value.typeName)' object is not subscriptable")
         }
     }
 }

@@ -110,29 +110,23 @@ struct ExpressionParser {
     }
 
     private mutating func or(_ cursor: inout TokenCursor) throws(ChatTemplateError) -> Expression {
-        let saved = depth
-        defer { depth = saved }
-        var node = try and(&cursor)
+        let location = cursor.location
+        var operands = [try and(&cursor)]
         while cursor.isName("or") {
-            let location = cursor.location
             cursor.advance()
-            try enter(cursor)
-            node = Expression(kind: .or(node, try and(&cursor)), location: location)
+            operands.append(try and(&cursor))
         }
-        return node
+        return operands.count == 1 ? operands[0] : Expression(kind: .or(operands), location: location)
     }
 
     private mutating func and(_ cursor: inout TokenCursor) throws(ChatTemplateError) -> Expression {
-        let saved = depth
-        defer { depth = saved }
-        var node = try not(&cursor)
+        let location = cursor.location
+        var operands = [try not(&cursor)]
         while cursor.isName("and") {
-            let location = cursor.location
             cursor.advance()
-            try enter(cursor)
-            node = Expression(kind: .and(node, try not(&cursor)), location: location)
+            operands.append(try not(&cursor))
         }
-        return node
+        return operands.count == 1 ? operands[0] : Expression(kind: .and(operands), location: location)
     }
 
     private mutating func not(_ cursor: inout TokenCursor) throws(ChatTemplateError) -> Expression {
@@ -175,16 +169,15 @@ struct ExpressionParser {
         _ cursor: inout TokenCursor, ops: Set<String>,
         next: (inout ExpressionParser, inout TokenCursor) throws(ChatTemplateError) -> Expression
     ) throws(ChatTemplateError) -> Expression {
-        let saved = depth
-        defer { depth = saved }
-        var node = try next(&self, &cursor)
+        let first = try next(&self, &cursor)
+        var rest: [(String, Expression)] = []
+        var location = first.location
         while case .op(let op) = cursor.current?.kind, ops.contains(op) {
-            let location = cursor.location
+            if rest.isEmpty { location = cursor.location }
             cursor.advance()
-            try enter(cursor)
-            node = Expression(kind: .binary(op, node, try next(&self, &cursor)), location: location)
+            rest.append((op, try next(&self, &cursor)))
         }
-        return node
+        return rest.isEmpty ? first : Expression(kind: .binary(first, rest), location: location)
     }
 
     private mutating func sum(_ cursor: inout TokenCursor) throws(ChatTemplateError) -> Expression {
@@ -309,7 +302,8 @@ struct ExpressionParser {
                 node = try subscripted(&cursor, node, location)
                 try cursor.expectOp("]")
             } else if cursor.isOp("(") {
-                node = Expression(kind: .call(node, try callArguments(&cursor)), location: location)
+                // A call is reported where its callee starts, e.g. at `raise_exception`.
+                node = Expression(kind: .call(node, try callArguments(&cursor)), location: node.location)
             } else {
                 return node
             }
@@ -396,8 +390,7 @@ struct ExpressionParser {
                 cursor.advance()
                 node = try test(&cursor, node)
             } else if cursor.isOp("(") {
-                let location = cursor.location
-                node = Expression(kind: .call(node, try callArguments(&cursor)), location: location)
+                node = Expression(kind: .call(node, try callArguments(&cursor)), location: node.location)
             } else {
                 return node
             }
@@ -423,9 +416,9 @@ struct ExpressionParser {
             cursor.advance()
             name += "." + (try cursor.expectName())
         }
-        guard Tests.names.contains(name) else {
+        guard IsTests.names.contains(name) else {
             throw ChatTemplateError(
-                .syntax, "unknown test '\(name)'; supported tests: " + Tests.names.sorted().joined(separator: ", "),
+                .syntax, "unknown test '\(name)'; supported tests: " + IsTests.names.sorted().joined(separator: ", "),
                 at: location)
         }
         var arguments = CallArguments()

@@ -41,7 +41,9 @@ extension Evaluator {
             return .string(pyCapitalize(try stringify(value)))
         case "center":
             try args.check(name, ["width"])
-            return .string(pyCenter(try stringify(value), width: try intArgument(args.get(0, "width"), 80, name)))
+            let width = try intArgument(args.get(0, "width"), 80, name)
+            try checkWidth(width)
+            return .string(pyCenter(try stringify(value), width: width))
         case "count", "length":
             try args.check(name, [])
             return .int(try length(of: value))
@@ -89,7 +91,10 @@ extension Evaluator {
             let indentation: String
             switch args.get(0, "width") {
             case .string(let s)?: indentation = s
-            case let other: indentation = String(repeating: " ", count: max(0, try intArgument(other, 4, name)))
+            case let other:
+                let width = try intArgument(other, 4, name)
+                try checkWidth(width)
+                indentation = String(repeating: " ", count: max(0, width))
             }
             return .string(
                 pyIndent(try stringify(value), indentation, first: args.get(1, "first")?.truthy ?? false,
@@ -178,7 +183,7 @@ extension Evaluator {
                 throw ChatTemplateError(kind: .type, message: "replace needs 'old' and 'new' arguments")
             }
             let count = try args.get(2, "count").map { (v: Value) throws(ChatTemplateError) -> Int in try intArgument(v, -1, name) } ?? -1
-            return .string(try pyReplace(try stringify(value), try stringify(old), try stringify(new), count: count))
+            return .string(try pyReplace(try stringify(value), try stringify(old), try stringify(new), count: count, maxBytes: limits.maxOutputBytes))
         case "reverse":
             try args.check(name, [])
             if case .string(let s) = value { return .string(String(String.UnicodeScalarView(s.unicodeScalars.reversed()))) }
@@ -220,7 +225,10 @@ extension Evaluator {
             switch args.get(0, "indent") {
             case nil, .none?: break
             case .string(let s)?: options.indent = s
-            case let other?: options.indent = String(repeating: " ", count: max(0, try intArgument(other, 0, name)))
+            case let other?:
+                let width = try intArgument(other, 0, name)
+                try checkWidth(width)
+                options.indent = String(repeating: " ", count: max(0, width))
             }
             options.ensureASCII = args.get(1, "ensure_ascii")?.truthy ?? false
             if case .array(let seps)? = args.get(2, "separators"), seps.count == 2 {
@@ -237,12 +245,18 @@ extension Evaluator {
             try args.check(name, ["case_sensitive", "attribute"])
             let caseSensitive = args.get(0, "case_sensitive")?.truthy ?? false
             let attribute = args.get(1, "attribute")
-            var seen: [Value] = []
+            // Scalars are deduplicated through a hash set (so a long list stays linear); other values by
+            // comparison with those seen before.
+            var seenScalars = Set<String>()
+            var seenOthers: [Value] = []
             var kept: [Value] = []
             for item in try iterate(value) {
                 let key = foldCase(attribute.map { lookupPath(item, $0) } ?? item, caseSensitive)
-                if !seen.contains(where: { pyEquals($0, key) }) {
-                    seen.append(key)
+                if let hashKey = key.hashKey {
+                    if seenScalars.insert(hashKey).inserted { kept.append(item) }
+                } else if !seenOthers.contains(where: { pyEquals($0, key) }) {
+                    try charge(seenOthers.count)
+                    seenOthers.append(key)
                     kept.append(item)
                 }
             }
@@ -299,9 +313,18 @@ extension Evaluator {
         return current
     }
 
+    /// Widths that would build absurdly long padding are refused up front.
+    func checkWidth(_ width: Int) throws(ChatTemplateError) {
+        if width > limits.maxOutputBytes {
+            throw ChatTemplateError(kind: .limit, message: "width \(width) exceeds \(limits.maxOutputBytes)")
+        }
+    }
+
     func length(of value: Value) throws(ChatTemplateError) -> Int {
         switch value {
-        case .string(let s): return s.unicodeScalars.count
+        case .string(let s):
+            try charge(s.utf8.count >> 8)
+            return s.unicodeScalars.count
         case .array(let items): return items.count
         case .object(let dict): return dict.count
         case .undefined: return 0
@@ -432,6 +455,20 @@ extension Evaluator {
 }
 
 extension Value {
+    /// A key equal for values Python considers equal (1, 1.0 and True), for scalars only.
+    var hashKey: String? {
+        switch self {
+        case .none: return "none"
+        case .string(let s): return "s" + s
+        case .bool(let b): return b ? "n1" : "n0"
+        case .int(let i): return "n\(i)"
+        case .double(let d):
+            if d == d.rounded(), Swift.abs(d) < 9e18 { return "n\(Int(d))" }
+            return "d\(d.bitPattern)"
+        default: return nil
+        }
+    }
+
     var isNone: Bool {
         if case .none = self { return true }
         return false

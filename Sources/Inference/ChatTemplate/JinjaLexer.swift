@@ -3,8 +3,8 @@
 /// and tokenises the inside of each tag.
 
 /// One token inside a `{{ }}` or `{% %}` tag.
-package struct Token: Sendable, Equatable {
-    package enum Kind: Sendable, Equatable {
+struct Token: Sendable, Equatable {
+    enum Kind: Sendable, Equatable {
         case name(String)
         case string(String)
         case int(Int)
@@ -12,12 +12,12 @@ package struct Token: Sendable, Equatable {
         /// Punctuation or operator, e.g. `==`, `(`, `|`.
         case op(String)
     }
-    package var kind: Kind
-    package var location: SourceLocation
+    var kind: Kind
+    var location: SourceLocation
 }
 
 /// A piece of the template at the top level.
-package enum Segment: Sendable {
+enum Segment: Sendable {
     case text(String, SourceLocation)
     /// `{{ expression }}`: its tokens and the location of `{{`.
     case output([Token], SourceLocation)
@@ -25,7 +25,7 @@ package enum Segment: Sendable {
     case statement([Token], SourceLocation)
 }
 
-package struct Lexer {
+struct Lexer {
     private let src: [Unicode.Scalar]
     private var pos = 0
     private var lineStarts: [Int] = [0]
@@ -35,7 +35,7 @@ package struct Lexer {
     /// Whether the previous tag's end consumed a newline, so text right after it starts a line.
     private var lineStarting = true
 
-    package init(source: String) {
+    init(source: String) {
         // Jinja normalises every newline sequence to "\n" and drops one trailing newline.
         var scalars: [Unicode.Scalar] = []
         scalars.reserveCapacity(source.unicodeScalars.count)
@@ -58,13 +58,13 @@ package struct Lexer {
         for (i, s) in src.enumerated() where s == "\n" { lineStarts.append(i + 1) }
     }
 
-    package static func tokenize(_ source: String) throws(ChatTemplateError) -> [Segment] {
+    static func tokenize(_ source: String) throws(ChatTemplateError) -> [Segment] {
         var lexer = Lexer(source: source)
         try lexer.run()
         return lexer.segments
     }
 
-    package func location(_ index: Int) -> SourceLocation {
+    func location(_ index: Int) -> SourceLocation {
         // Binary search for the last line start <= index.
         var lo = 0
         var hi = lineStarts.count - 1

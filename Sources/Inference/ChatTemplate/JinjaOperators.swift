@@ -100,11 +100,10 @@ extension Evaluator {
             return .double(p / q)
         case "//":
             guard q != 0 else { throw divisionByZero() }
-            return .double((p / q).rounded(.down))
+            return .double(pyFloatDivmod(p, q).quotient)
         case "%":
             guard q != 0 else { throw ChatTemplateError(kind: .type, message: "float modulo") }
-            let r = p.truncatingRemainder(dividingBy: q)
-            return .double(r != 0 && ((r < 0) != (q < 0)) ? r + q : r)
+            return .double(pyFloatDivmod(p, q).remainder)
         case "**": return .double(pow(p, q))
         default:
             throw ChatTemplateError(kind: .type, message: "unsupported operator '\(op)'")
@@ -155,6 +154,7 @@ extension Evaluator {
 
     /// A comparison or membership operator of a (possibly chained) comparison.
     func compare(_ op: String, _ a: Value, _ b: Value) throws(ChatTemplateError) -> Bool {
+        try charge(workSize(a) + workSize(b))
         switch op {
         case "==": return pyEquals(a, b)
         case "!=": return !pyEquals(a, b)
@@ -171,8 +171,19 @@ extension Evaluator {
         }
     }
 
+    /// Units of work to compare or search a value: its items, or its bytes in blocks of 256.
+    func workSize(_ value: Value) -> Int {
+        switch value {
+        case .string(let s): return s.utf8.count >> 8
+        case .array(let items): return items.count
+        case .object(let dict): return dict.count
+        default: return 0
+        }
+    }
+
     /// Python `needle in container`.
     func contains(_ container: Value, _ needle: Value) throws(ChatTemplateError) -> Bool {
+        try charge(workSize(container))
         switch container {
         case .string(let s):
             guard case .string(let sub) = needle else {
@@ -191,6 +202,28 @@ extension Evaluator {
             throw ChatTemplateError(kind: .type, message: "argument of type '\(container.typeName)' is not iterable")
         }
     }
+}
+
+/// Python's float `divmod` (Objects/floatobject.c), so `7 // 0.1` is 69.0 as in Python, not 70.0.
+func pyFloatDivmod(_ x: Double, _ y: Double) -> (quotient: Double, remainder: Double) {
+    var mod = fmod(x, y)
+    var div = (x - mod) / y
+    if mod != 0 {
+        if (y < 0) != (mod < 0) {
+            mod += y
+            div -= 1
+        }
+    } else {
+        mod = copysign(0, y)
+    }
+    var floorDiv: Double
+    if div != 0 {
+        floorDiv = div.rounded(.down)
+        if div - floorDiv > 0.5 { floorDiv += 1 }
+    } else {
+        floorDiv = copysign(0, x / y)
+    }
+    return (floorDiv, mod)
 }
 
 extension Value {

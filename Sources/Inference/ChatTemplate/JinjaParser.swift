@@ -2,14 +2,14 @@
 /// (lowest first): conditional, `or`, `and`, `not`, comparisons and `in`, `+ -`, `~`, `* / // %`, `**`,
 /// unary `- +`, then postfix (`.x`, `[i]`, `(args)`) and filter/test chains (`|f`, `is t`).
 
-package struct Parser {
+struct Parser {
     private let segments: [Segment]
     private var index = 0
     private let maxNesting: Int
     private var blockDepth = 0
     private var loopDepth = 0
 
-    package static func parse(_ source: String, maxNesting: Int) throws(ChatTemplateError) -> [Statement] {
+    static func parse(_ source: String, maxNesting: Int) throws(ChatTemplateError) -> [Statement] {
         var parser = Parser(segments: try Lexer.tokenize(source), maxNesting: maxNesting)
         let (body, end) = try parser.parseBody(until: [], opener: nil)
         if let end {

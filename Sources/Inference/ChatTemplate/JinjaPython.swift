@@ -46,6 +46,7 @@ extension Value {
             guard Value.object(ns.attributes).appendRepr(to: &out, limit: limit) else { return false }
             out += ">"
         case .function(let f): out += "<function \(f.name)>"
+        case .loop(let loop): out += "<LoopContext \(loop.index0 + 1)/\(loop.items.count)>"
         }
         return out.utf8.count <= limit
     }

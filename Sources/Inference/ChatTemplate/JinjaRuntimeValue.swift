@@ -12,6 +12,8 @@ enum Value {
     case object(Dict)
     case namespace(Namespace)
     case function(Function)
+    /// The `loop` variable of a `for` loop.
+    case loop(LoopContext)
 
     static var missing: Value { .undefined(hint: "value is undefined") }
 
@@ -48,7 +50,7 @@ enum Value {
         case .string(let s): return !s.isEmpty
         case .array(let items): return !items.isEmpty
         case .object(let dict): return dict.count > 0
-        case .namespace, .function: return true
+        case .namespace, .function, .loop: return true
         }
     }
 
@@ -65,6 +67,7 @@ enum Value {
         case .object: return "dict"
         case .namespace: return "Namespace"
         case .function: return "function"
+        case .loop: return "LoopContext"
         }
     }
 
@@ -75,6 +78,17 @@ enum Value {
         case .bool(let b): return .int(b ? 1 : 0)
         case .double(let d): return .double(d)
         default: return nil
+        }
+    }
+
+    /// Whether lists and dicts nest more than `limit` levels; stops as soon as the answer is known.
+    func nests(deeperThan limit: Int) -> Bool {
+        if limit < 0 { return true }
+        switch self {
+        case .array(let items): return items.contains { $0.nests(deeperThan: limit - 1) }
+        case .object(let dict): return dict.values.contains { $0.nests(deeperThan: limit - 1) }
+        case .namespace(let ns): return Value.object(ns.attributes).nests(deeperThan: limit - 1)
+        default: return false
         }
     }
 
@@ -123,6 +137,31 @@ struct Dict {
 
     var values: [Value] { keys.map { storage[$0] ?? .none } }
     var pairs: [(String, Value)] { keys.map { ($0, storage[$0] ?? .none) } }
+}
+
+/// The state behind `loop.index`, `loop.first` etc., computed on access rather than stored per iteration.
+struct LoopContext {
+    let index0: Int
+    let items: [Value]
+
+    func attribute(_ name: String) -> Value? {
+        let count = items.count
+        switch name {
+        case "index": return .int(index0 + 1)
+        case "index0": return .int(index0)
+        case "revindex": return .int(count - index0)
+        case "revindex0": return .int(count - index0 - 1)
+        case "first": return .bool(index0 == 0)
+        case "last": return .bool(index0 == count - 1)
+        case "length": return .int(count)
+        case "depth": return .int(1)
+        case "depth0": return .int(0)
+        case "previtem": return index0 > 0 ? items[index0 - 1] : nil
+        case "nextitem": return index0 + 1 < count ? items[index0 + 1] : nil
+        case "cycle": return .function(.method(.int(index0), "loop.cycle"))
+        default: return nil
+        }
+    }
 }
 
 /// `namespace(...)`: the one mutable object templates have, shared by reference so that assignments

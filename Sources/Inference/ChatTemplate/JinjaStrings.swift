@@ -82,10 +82,23 @@ func pySplitLines(_ s: String, keepEnds: Bool) -> [String] {
 }
 
 /// `str.replace(old, new, count)`; an empty `old` inserts `new` between every character, as Python does.
-func pyReplace(_ s: String, _ old: String, _ new: String, count: Int) throws(ChatTemplateError) -> String {
+/// Fails once the result would exceed `maxBytes`.
+func pyReplace(_ s: String, _ old: String, _ new: String, count: Int, maxBytes: Int) throws(ChatTemplateError) -> String {
     let limit = count < 0 ? Int.max : count
     let scalars = Array(s.unicodeScalars)
     let oldScalars = Array(old.unicodeScalars)
+    // Each replacement grows the result by at most this many bytes.
+    let growth = max(0, new.utf8.count - old.utf8.count)
+    let occurrences = oldScalars.isEmpty ? scalars.count + 1 : s.utf8.count / max(old.utf8.count, 1)
+    let (extra, overflow) = growth.multipliedReportingOverflow(by: min(occurrences, limit))
+    if overflow || s.utf8.count + extra > maxBytes {
+        // The bound is pessimistic; count real occurrences before refusing.
+        let real = oldScalars.isEmpty ? scalars.count + 1 : pyCount(scalars, oldScalars)
+        let (exact, exactOverflow) = growth.multipliedReportingOverflow(by: min(real, limit))
+        if exactOverflow || s.utf8.count + exact > maxBytes {
+            throw ChatTemplateError(kind: .limit, message: "string exceeds \(maxBytes) bytes")
+        }
+    }
     var out = String.UnicodeScalarView()
     var replaced = 0
     if oldScalars.isEmpty {
@@ -111,6 +124,21 @@ func pyReplace(_ s: String, _ old: String, _ new: String, count: Int) throws(Cha
         }
     }
     return String(out)
+}
+
+/// Non-overlapping occurrences of `needle` (non-empty) in `hay`.
+func pyCount(_ hay: [Unicode.Scalar], _ needle: [Unicode.Scalar]) -> Int {
+    var count = 0
+    var i = 0
+    while i + needle.count <= hay.count {
+        if hay[i..<i + needle.count].elementsEqual(needle) {
+            count += 1
+            i += needle.count
+        } else {
+            i += 1
+        }
+    }
+    return count
 }
 
 private func titlecased(_ scalar: Unicode.Scalar) -> String { scalar.properties.titlecaseMapping }

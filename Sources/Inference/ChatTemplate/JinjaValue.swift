@@ -27,7 +27,7 @@ public indirect enum JinjaValue: Sendable, Equatable {
     }
 
     /// The key order to use for an object: `keys` filtered to present keys, then any unlisted keys sorted.
-    package static func orderedKeys(_ storage: [String: JinjaValue], _ keys: [String]) -> [String] {
+    static func orderedKeys(_ storage: [String: JinjaValue], _ keys: [String]) -> [String] {
         var seen = Set<String>()
         var result: [String] = []
         for key in keys where storage[key] != nil && !seen.contains(key) {

@@ -1,5 +1,5 @@
 /// The tests templates can apply with `is` (Jinja's built-ins).
-enum Tests {
+enum IsTests {
     static let names: Set<String> = [
         "boolean", "callable", "defined", "divisibleby", "eq", "equalto", "escaped", "even", "false", "filter",
         "float", "ge", "greaterthan", "gt", "in", "integer", "iterable", "le", "lessthan", "lower", "lt", "mapping",
@@ -61,8 +61,7 @@ extension Evaluator {
         case "odd", "even", "divisibleby":
             let divisor = name == "divisibleby" ? other : .int(2)
             let remainder = try binary("%", value, divisor)
-            let isZero = pyEquals(remainder, .int(0))
-            return name == "odd" ? !isZero : isZero
+            return pyEquals(remainder, .int(name == "odd" ? 1 : 0))
         case "eq", "equalto", "==": return pyEquals(value, other)
         case "ne", "!=": return !pyEquals(value, other)
         case "lt", "lessthan", "<": return try compare("<", value, other)
@@ -81,7 +80,7 @@ extension Evaluator {
             default: return false
             }
         case "filter": return value.string.map(Filters.names.contains) ?? false
-        case "test": return value.string.map(Tests.names.contains) ?? false
+        case "test": return value.string.map(IsTests.names.contains) ?? false
         default:
             throw ChatTemplateError(kind: .syntax, message: "unknown test '\(name)'")
         }
