@@ -10,7 +10,7 @@ struct Outpost: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost",
         abstract: "Edge inference platform for generative AI.",
-        subcommands: [Run.self, Inspect.self, PerplexityCommand.self, Check.self, Logits.self]
+        subcommands: [Run.self, Inspect.self, PerplexityCommand.self, Check.self, BenchCommand.self, Logits.self]
     )
 }
 

@@ -23,8 +23,8 @@ enum CLI {
         let dir = FileManager.default.temporaryDirectory
         let outURL = dir.appendingPathComponent("outpost-cli-\(UUID().uuidString).out")
         let errURL = dir.appendingPathComponent("outpost-cli-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
