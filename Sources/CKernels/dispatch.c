@@ -19,6 +19,7 @@
             [OK_T_Q5_K] = q5_K, [OK_T_Q6_K] = q6_K,                                                       \
         },                                                                                                \
         .dot_f32 = ok_dot_f32_##sfx, .axpy_f32 = ok_axpy_f32_##sfx, .scale_f32 = ok_scale_f32_##sfx,     \
+        .dot_f16_f32 = ok_dot_f16_f32_##sfx, .axpy_f16 = ok_axpy_f16_##sfx,                               \
         .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
     }
 
@@ -170,11 +171,15 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }
 void ok_axpy_f32(int64_t n, float a, const float *x, float *y) { current()->axpy_f32(n, a, x, y); }
 void ok_scale_f32(int64_t n, float a, float *y) { current()->scale_f32(n, a, y); }
+float ok_dot_f16_f32(const uint16_t *h, const float *x, int64_t n) { return current()->dot_f16_f32(h, x, n); }
+void ok_axpy_f16(int64_t n, float a, const uint16_t *h, float *y) { current()->axpy_f16(n, a, h, y); }
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n) { current()->f32_to_f16(x, y, n); }
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n) { current()->f16_to_f32(x, y, n); }
 
 float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n) { return table_for(path)->dot_f32(a, b, n); }
 void ok_axpy_f32_path(int path, int64_t n, float a, const float *x, float *y) { table_for(path)->axpy_f32(n, a, x, y); }
 void ok_scale_f32_path(int path, int64_t n, float a, float *y) { table_for(path)->scale_f32(n, a, y); }
+float ok_dot_f16_f32_path(int path, const uint16_t *h, const float *x, int64_t n) { return table_for(path)->dot_f16_f32(h, x, n); }
+void ok_axpy_f16_path(int path, int64_t n, float a, const uint16_t *h, float *y) { table_for(path)->axpy_f16(n, a, h, y); }
 void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n) { table_for(path)->f32_to_f16(x, y, n); }
 void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n) { table_for(path)->f16_to_f32(x, y, n); }

@@ -248,6 +248,16 @@ void ok_scale_f32_generic(int64_t n, float a, float *y) {
     for (int64_t i = 0; i < n; ++i) y[i] *= a;
 }
 
+float ok_dot_f16_f32_generic(const uint16_t *h, const float *x, int64_t n) {
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) s += (double)(ok_fp16_to_fp32(h[i]) * x[i]);
+    return (float)s;
+}
+
+void ok_axpy_f16_generic(int64_t n, float a, const uint16_t *h, float *y) {
+    for (int64_t i = 0; i < n; ++i) y[i] += a * ok_fp16_to_fp32(h[i]);
+}
+
 void ok_f32_to_f16_generic(const float *x, uint16_t *y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = ok_fp32_to_fp16(x[i]);
 }

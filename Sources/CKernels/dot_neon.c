@@ -171,6 +171,29 @@ float ok_vec_dot_q6_K_neon(int64_t n, const void *w, const void *act) {
     return sumf;
 }
 
+float ok_dot_f16_f32_neon(const uint16_t *h, const float *x, int64_t n) {
+    float32x4_t a0 = vdupq_n_f32(0), a1 = a0;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const float16x8_t v = vreinterpretq_f16_u16(vld1q_u16(h + i));
+        a0 = vfmaq_f32(a0, vcvt_f32_f16(vget_low_f16(v)), vld1q_f32(x + i));
+        a1 = vfmaq_f32(a1, vcvt_high_f32_f16(v), vld1q_f32(x + i + 4));
+    }
+    float s = vaddvq_f32(vaddq_f32(a0, a1));
+    for (; i < n; ++i) s += ok_fp16_to_fp32(h[i]) * x[i];
+    return s;
+}
+
+void ok_axpy_f16_neon(int64_t n, float a, const uint16_t *h, float *y) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const float16x8_t v = vreinterpretq_f16_u16(vld1q_u16(h + i));
+        vst1q_f32(y + i, vfmaq_n_f32(vld1q_f32(y + i), vcvt_f32_f16(vget_low_f16(v)), a));
+        vst1q_f32(y + i + 4, vfmaq_n_f32(vld1q_f32(y + i + 4), vcvt_high_f32_f16(v), a));
+    }
+    for (; i < n; ++i) y[i] += a * ok_fp16_to_fp32(h[i]);
+}
+
 float ok_dot_f32_neon(const float *a, const float *b, int64_t n) {
     float32x4_t a0 = vdupq_n_f32(0), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;

@@ -143,6 +143,8 @@ typedef struct {
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
     void (*scale_f32)(int64_t n, float a, float *y);
+    float (*dot_f16_f32)(const uint16_t *h, const float *x, int64_t n);
+    void (*axpy_f16)(int64_t n, float a, const uint16_t *h, float *y);
     void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
     void (*f16_to_f32)(const uint16_t *x, float *y, int64_t n);
 } ok_kernel_table;
@@ -165,6 +167,8 @@ typedef struct {
     float ok_dot_f32_##sfx(const float *a, const float *b, int64_t n);                  \
     void ok_axpy_f32_##sfx(int64_t n, float a, const float *x, float *y);               \
     void ok_scale_f32_##sfx(int64_t n, float a, float *y);                              \
+    float ok_dot_f16_f32_##sfx(const uint16_t *h, const float *x, int64_t n);           \
+    void ok_axpy_f16_##sfx(int64_t n, float a, const uint16_t *h, float *y);            \
     void ok_f32_to_f16_##sfx(const float *x, uint16_t *y, int64_t n);                   \
     void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);
 

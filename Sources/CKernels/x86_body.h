@@ -411,6 +411,32 @@ float OK_TARGET OK_FN(ok_vec_dot_bf16)(int64_t n, const void *w, const void *act
     OK_HALF_DOT(load_bf16x8, ok_bf16_to_fp32)
 }
 
+/* ---- half rows against f32 (F16 KV cache) ---- */
+
+float OK_TARGET OK_FN(ok_dot_f16_f32)(const uint16_t *h, const float *x, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(load_f16x8(h + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(load_f16x8(h + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(load_f16x8(h + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(load_f16x8(h + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load_f16x8(h + i), _mm256_loadu_ps(x + i), a0);
+    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i) s += ok_fp16_to_fp32(h[i]) * x[i];
+    return s;
+}
+
+void OK_TARGET OK_FN(ok_axpy_f16)(int64_t n, float a, const uint16_t *h, float *y) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, load_f16x8(h + i), _mm256_loadu_ps(y + i)));
+    }
+    for (; i < n; ++i) y[i] += a * ok_fp16_to_fp32(h[i]);
+}
+
 /* ---- f32 helpers ---- */
 #ifndef OK_BODY_SKIP_F32
 

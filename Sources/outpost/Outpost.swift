@@ -25,6 +25,9 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(name: .long, help: "Context size in tokens (KV cache positions).")
     var ctx: Int = 4096
 
+    @Option(name: .customLong("kv-type"), help: "KV cache element type: f16 (default, as llama.cpp) or f32.")
+    var kvType: KVCacheType = .f16
+
     @Flag(name: .long, help: "Use the portable kernels instead of the CPU's SIMD path.")
     var generic = false
 
@@ -36,7 +39,7 @@ struct ModelOptionGroup: ParsableArguments {
         }
     }
 
-    var modelOptions: ModelOptions { ModelOptions(threads: threads, maxBatch: min(512, ctx)) }
+    var modelOptions: ModelOptions { ModelOptions(threads: threads, maxBatch: min(512, ctx), kvCacheType: kvType) }
 
     /// Initialises the kernels and loads the engine, turning failures into a clean exit.
     func loadEngine(chatTemplate: String? = nil) throws -> Engine {
@@ -77,3 +80,5 @@ func peakResidentBytes() -> Int {
     return usage.ru_maxrss          // bytes on Darwin
     #endif
 }
+
+extension KVCacheType: ExpressibleByArgument {}

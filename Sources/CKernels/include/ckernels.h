@@ -65,6 +65,9 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 float ok_dot_f32(const float *a, const float *b, int64_t n);
 void ok_axpy_f32(int64_t n, float a, const float *x, float *y);  /* y += a*x */
 void ok_scale_f32(int64_t n, float a, float *y);                  /* y *= a */
+/* Half-precision rows against f32 (the F16 KV cache): dot(h, x) and y += a*h. */
+float ok_dot_f16_f32(const uint16_t *h, const float *x, int64_t n);
+void ok_axpy_f16(int64_t n, float a, const uint16_t *h, float *y);
 /* IEEE binary16, round to nearest even (NaN becomes a quiet NaN). */
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
@@ -73,6 +76,8 @@ void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
 float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n);
 void ok_axpy_f32_path(int path, int64_t n, float a, const float *x, float *y);
 void ok_scale_f32_path(int path, int64_t n, float a, float *y);
+float ok_dot_f16_f32_path(int path, const uint16_t *h, const float *x, int64_t n);
+void ok_axpy_f16_path(int path, int64_t n, float a, const uint16_t *h, float *y);
 void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n);
 

@@ -25,6 +25,8 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
     let hyperparameters: Hyperparameters
     let options: ModelOptions
     let weightBytes: Int
+    /// Owner of the mapping every `WeightMatrix` points into; held so the weights outlive any caller's handle.
+    private let file: GGUFFile
     private let tokenEmbedding: WeightMatrix  // (vocab, embd)
     private let output: WeightMatrix          // (vocab, embd)
     private let outputNorm: [Float]           // (embd)
@@ -70,6 +72,7 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
         self.layers = layers
         hyperparameters = hp
         self.options = options
+        self.file = file
         queryScale = 1 / Float(hd).squareRoot()
         weightBytes = t.totalTensorBytes
         compute = ComputeContext(threads: options.threads)
@@ -108,12 +111,10 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
                 Ops.rope(w.k.pointer, n: n, heads: hp.kvHeadCount, headDim: hd, ropeDims: hp.ropeDimensions,
                          start: start, base: base, scale: scale, neox: true)
                 Ops.scale(w.q.pointer, by: queryScale, count: n * hp.qDim)
-                let keys = cache.keys(layer: l), values = cache.values(layer: l)
-                (keys + start * hp.kvDim).update(from: w.k.pointer, count: n * hp.kvDim)
-                (values + start * hp.vDim).update(from: w.v.pointer, count: n * hp.vDim)
-                compute.attention(q: w.q.pointer, keys: keys, values: values, out: w.attn.pointer, n: n, start: start,
+                cache.store(layer: l, position: start, rows: n, keys: w.k.pointer, values: w.v.pointer)
+                compute.attention(q: w.q.pointer, cache: cache, layer: l, out: w.attn.pointer, n: n, start: start,
                                   heads: hp.headCount, kvHeads: hp.kvHeadCount, headDim: hd,
-                                  vHeadDim: hp.valueHeadDim, capacity: cache.capacity, window: layer.window)
+                                  vHeadDim: hp.valueHeadDim, window: layer.window)
                 compute.matmul(layer.wo, w.attn.pointer, rows: n, into: w.proj.pointer)  // (n, embd)
                 Ops.rmsNorm(w.proj.pointer, weight: layer.postAttnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.proj.pointer)
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)

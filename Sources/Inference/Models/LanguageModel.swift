@@ -6,10 +6,13 @@ public struct ModelOptions: Sendable, Equatable {
     public var threads: Int
     /// Most tokens one forward pass processes; longer prompts are prefilled in chunks of this size.
     public var maxBatch: Int
+    /// Element type of KV caches made by `makeCache`.
+    public var kvCacheType: KVCacheType
 
-    public init(threads: Int = 2, maxBatch: Int = 512) {
+    public init(threads: Int = 2, maxBatch: Int = 512, kvCacheType: KVCacheType = .f16) {
         self.threads = max(1, threads)
         self.maxBatch = max(1, maxBatch)
+        self.kvCacheType = kvCacheType
     }
 }
 
@@ -44,7 +47,7 @@ extension LanguageModel {
     /// A cache for `capacity` positions shaped for this model.
     public func makeCache(capacity: Int) throws(ModelError) -> KVCache {
         let hp = hyperparameters
-        return try KVCache(capacity: capacity, layerCount: hp.layerCount, kvDim: hp.kvDim, vDim: hp.vDim)
+        return try KVCache(capacity: capacity, layerCount: hp.layerCount, kvDim: hp.kvDim, vDim: hp.vDim, type: options.kvCacheType)
     }
 
     /// Runs `tokens` in chunks of `options.maxBatch` and returns the logits of the last token.

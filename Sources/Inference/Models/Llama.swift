@@ -20,6 +20,8 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
     let hyperparameters: Hyperparameters
     let options: ModelOptions
     let weightBytes: Int
+    /// Owner of the mapping every `WeightMatrix` points into; held so the weights outlive any caller's handle.
+    private let file: GGUFFile
     private let tokenEmbedding: WeightMatrix  // (vocab, embd)
     private let output: WeightMatrix          // (vocab, embd); the embedding when tied
     private let outputNorm: [Float]           // (embd)
@@ -61,6 +63,7 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
         self.layers = layers
         hyperparameters = hp
         self.options = options
+        self.file = file
         neoxRope = variant == .qwen2
         weightBytes = t.totalTensorBytes
         compute = ComputeContext(threads: options.threads)
@@ -97,12 +100,10 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 Ops.rope(w.k.pointer, n: n, heads: hp.kvHeadCount, headDim: hp.headDim, ropeDims: hp.ropeDimensions,
                          start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope)
                 Ops.scale(w.q.pointer, by: 1 / Float(hp.headDim).squareRoot(), count: n * hp.qDim)
-                let keys = cache.keys(layer: l), values = cache.values(layer: l)
-                (keys + start * hp.kvDim).update(from: w.k.pointer, count: n * hp.kvDim)
-                (values + start * hp.vDim).update(from: w.v.pointer, count: n * hp.vDim)
-                compute.attention(q: w.q.pointer, keys: keys, values: values, out: w.attn.pointer, n: n, start: start,
+                cache.store(layer: l, position: start, rows: n, keys: w.k.pointer, values: w.v.pointer)
+                compute.attention(q: w.q.pointer, cache: cache, layer: l, out: w.attn.pointer, n: n, start: start,
                                   heads: hp.headCount, kvHeads: hp.kvHeadCount, headDim: hp.headDim,
-                                  vHeadDim: hp.valueHeadDim, capacity: cache.capacity, window: nil)
+                                  vHeadDim: hp.valueHeadDim, window: nil)
                 compute.matmul(layer.wo, w.attn.pointer, rows: n, into: w.proj.pointer) // (n, embd)
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)
                 // Feed-forward block: SwiGLU.

@@ -17,7 +17,7 @@ public struct MemoryEstimate: Sendable, Codable {
     /// Resident memory of a process with the Swift runtime and Foundation loaded, measured on Linux.
     public static let processBaseBytes = 24 << 20
 
-    public init(file: GGUFFile, contextSize: Int, maxBatch: Int = 512) throws(ModelError) {
+    public init(file: GGUFFile, contextSize: Int, maxBatch: Int = 512, kvCacheType: KVCacheType = .f16) throws(ModelError) {
         guard let arch = file.architecture else { throw .missingMetadata(key: "general.architecture") }
         guard let emb = file.tensor(named: "token_embd.weight"), emb.dimensions.count >= 2 else {
             throw .missingTensor("token_embd.weight")
@@ -29,7 +29,7 @@ public struct MemoryEstimate: Sendable, Codable {
         // stay mostly on disk; tied embeddings are read whole by the output projection.
         let all = file.tensors.reduce(0) { $0 + $1.byteCount }
         weightBytes = file.tensor(named: "output.weight") == nil ? all : all - emb.byteCount
-        kvCacheBytes = contextSize * hp.layerCount * (hp.kvDim + hp.vDim) * 4
+        kvCacheBytes = KVCache.byteCount(capacity: contextSize, layerCount: hp.layerCount, kvDim: hp.kvDim, vDim: hp.vDim, type: kvCacheType)
         let activations = batch * (4 * hp.embeddingLength + hp.qDim + hp.kvDim + hp.vDim
             + hp.headCount * hp.valueHeadDim + 2 * hp.feedForwardLength)
         scratchBytes = (activations + hp.vocabularySize) * 4

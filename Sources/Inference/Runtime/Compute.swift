@@ -37,71 +37,69 @@ package final class ComputeContext: @unchecked Sendable {
         let actRowBytes = w.activationRowBytes
         let act = activationBuffer(bytes: actRowBytes * n)
         let k = w.columns
-        let actAddress = UInt(bitPattern: act)
-        let inAddress = UInt(bitPattern: input)
         pool.parallelFor(n) { range in
-            let act = UnsafeMutableRawPointer(bitPattern: actAddress)!
-            let input = UnsafePointer<Float>(bitPattern: inAddress)!
             for i in range {
                 ok_quantize_row(actType, input + i * k, act + i * actRowBytes, Int64(k))
             }
         }
         let wType = Int32(w.type.rawValue)
-        let outAddress = UInt(bitPattern: output)
         let rows = w.rows
         pool.parallelFor(rows) { range in
-            let act = UnsafeRawPointer(bitPattern: actAddress)!
-            let out = UnsafeMutablePointer<Float>(bitPattern: outAddress)!
             ok_matmul(wType, Int64(k), w.data + range.lowerBound * w.rowBytes, w.rowBytes, Int64(range.count),
-                      act, actRowBytes, Int64(n), out + range.lowerBound, Int64(rows))
+                      act, actRowBytes, Int64(n), output + range.lowerBound, Int64(rows))
         }
     }
 
     /// Causal multi-head attention of `n` new queries against the cached keys and values of one layer.
     ///
     /// - q: `(n, heads, headDim)`, already rotated and scaled; position of row i is `start + i`.
-    /// - keys/values: `(capacity, kvHeads * headDim)` / `(capacity, kvHeads * vHeadDim)`, filled up to `start + n`.
+    /// - cache: keys and values of `layer`, filled up to `start + n`.
     /// - out: `(n, heads, vHeadDim)`.
     /// - window: sliding-window size (a query at p sees keys at t with p - t < window), or nil for full attention.
-    package func attention(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                           out: UnsafeMutablePointer<Float>, n: Int, start: Int, heads: Int, kvHeads: Int,
-                           headDim: Int, vHeadDim: Int, capacity: Int, window: Int?) {
+    package func attention(q: UnsafePointer<Float>, cache: KVCache, layer: Int, out: UnsafeMutablePointer<Float>,
+                           n: Int, start: Int, heads: Int, kvHeads: Int, headDim: Int, vHeadDim: Int, window: Int?) {
+        let capacity = cache.capacity
         let scores = scoreBuffer(perThread: capacity)
         let group = heads / kvHeads
-        let kvDim = kvHeads * headDim
-        let vDim = kvHeads * vHeadDim
-        let qA = UInt(bitPattern: q), kA = UInt(bitPattern: keys), vA = UInt(bitPattern: values)
-        let oA = UInt(bitPattern: out), sA = UInt(bitPattern: scores)
+        let f16 = cache.type == .f16
+        let elementBytes = cache.type.bytesPerElement
         let tasks = n * heads
+        let threads = pool.activeThreads
         pool.run { thread in
-            let q = UnsafePointer<Float>(bitPattern: qA)!
-            let keys = UnsafePointer<Float>(bitPattern: kA)!
-            let values = UnsafePointer<Float>(bitPattern: vA)!
-            let out = UnsafeMutablePointer<Float>(bitPattern: oA)!
-            let score = UnsafeMutablePointer<Float>(bitPattern: sA)! + thread * capacity
-            for task in ThreadPool.split(tasks, parts: self.pool.activeThreads, index: thread) {
+            let score = scores + thread * capacity
+            for task in ThreadPool.split(tasks, parts: threads, index: thread) {
                 let i = task / heads, h = task % heads
                 let pos = start + i
                 let kvh = h / group
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
                 let qRow = q + (i * heads + h) * headDim
+                // scores = q · k_t for every visible t
                 var maxScore = -Float.infinity
                 for t in first...pos {
-                    let s = ok_dot_f32(qRow, keys + t * kvDim + kvh * headDim, Int64(headDim))
+                    let k = cache.keyRow(layer: layer, position: t) + kvh * headDim * elementBytes
+                    let s = f16 ? ok_dot_f16_f32(k.assumingMemoryBound(to: UInt16.self), qRow, Int64(headDim))
+                                : ok_dot_f32(qRow, k.assumingMemoryBound(to: Float.self), Int64(headDim))
                     score[t] = s
                     if s > maxScore { maxScore = s }
                 }
+                // softmax
                 var sum: Float = 0
                 for t in first...pos {
                     let e = expf(score[t] - maxScore)
                     score[t] = e
                     sum += e
                 }
+                // out = Σ softmax_t · v_t
                 let o = out + (i * heads + h) * vHeadDim
                 o.initialize(repeating: 0, count: vHeadDim)
                 let inv = 1 / sum
                 for t in first...pos {
-                    ok_axpy_f32(Int64(vHeadDim), score[t] * inv, values + t * vDim + kvh * vHeadDim, o)
+                    let v = cache.valueRow(layer: layer, position: t) + kvh * vHeadDim * elementBytes
+                    if f16 {
+                        ok_axpy_f16(Int64(vHeadDim), score[t] * inv, v.assumingMemoryBound(to: UInt16.self), o)
+                    } else {
+                        ok_axpy_f32(Int64(vHeadDim), score[t] * inv, v.assumingMemoryBound(to: Float.self), o)
+                    }
                 }
             }
         }

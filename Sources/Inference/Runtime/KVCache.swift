@@ -1,3 +1,15 @@
+import CKernels
+
+/// Element type of the KV cache.
+public enum KVCacheType: String, Sendable, CaseIterable, Codable {
+    /// IEEE half precision: half the memory, as llama.cpp's default.
+    case f16
+    /// Single precision.
+    case f32
+
+    public var bytesPerElement: Int { self == .f16 ? 2 : 4 }
+}
+
 /// Keys and values of every layer for one sequence, sized from the requested context, not the
 /// model's training maximum.
 public final class KVCache: @unchecked Sendable {
@@ -6,31 +18,33 @@ public final class KVCache: @unchecked Sendable {
     public let layerCount: Int
     public let kvDim: Int      // kvHeads * headDim
     public let vDim: Int       // kvHeads * valueHeadDim
+    public let type: KVCacheType
     /// Number of positions filled so far; the next token goes at position `count`.
     public private(set) var count: Int = 0
 
-    private let keys: UnsafeMutablePointer<Float>    // (layer, capacity, kvDim)
-    private let values: UnsafeMutablePointer<Float>  // (layer, capacity, vDim)
+    private let keys: UnsafeMutableRawPointer    // (layer, capacity, kvDim) of `type`
+    private let values: UnsafeMutableRawPointer  // (layer, capacity, vDim) of `type`
 
-    public init(capacity: Int, layerCount: Int, kvDim: Int, vDim: Int) throws(ModelError) {
+    public init(capacity: Int, layerCount: Int, kvDim: Int, vDim: Int, type: KVCacheType = .f16) throws(ModelError) {
         guard capacity > 0, layerCount > 0, kvDim > 0, vDim > 0 else {
             throw .invalidArgument("context size must be positive (got \(capacity))")
         }
         let (kc, o1) = capacity.multipliedReportingOverflow(by: layerCount)
-        let (kTotal, o2) = kc.multipliedReportingOverflow(by: kvDim)
-        let (vTotal, o3) = kc.multipliedReportingOverflow(by: vDim)
-        guard !o1, !o2, !o3, kTotal < 1 << 36, vTotal < 1 << 36 else {
+        let (kTotal, o2) = kc.multipliedReportingOverflow(by: kvDim * type.bytesPerElement)
+        let (vTotal, o3) = kc.multipliedReportingOverflow(by: vDim * type.bytesPerElement)
+        guard !o1, !o2, !o3, kTotal < 1 << 38, vTotal < 1 << 38 else {
             throw .invalidArgument("context size \(capacity) needs a KV cache too large to allocate")
         }
         self.capacity = capacity
         self.layerCount = layerCount
         self.kvDim = kvDim
         self.vDim = vDim
+        self.type = type
         // Touched up front: the memory a context needs is claimed (and fails) at load, not mid-generation.
-        keys = .allocate(capacity: kTotal)
-        keys.initialize(repeating: 0, count: kTotal)
-        values = .allocate(capacity: vTotal)
-        values.initialize(repeating: 0, count: vTotal)
+        keys = .allocate(byteCount: kTotal, alignment: 64)
+        keys.initializeMemory(as: UInt8.self, repeating: 0, count: kTotal)
+        values = .allocate(byteCount: vTotal, alignment: 64)
+        values.initializeMemory(as: UInt8.self, repeating: 0, count: vTotal)
     }
 
     deinit {
@@ -39,12 +53,36 @@ public final class KVCache: @unchecked Sendable {
     }
 
     /// Bytes held by the cache.
-    public var byteCount: Int { capacity * layerCount * (kvDim + vDim) * MemoryLayout<Float>.size }
+    public var byteCount: Int { capacity * layerCount * (kvDim + vDim) * type.bytesPerElement }
 
-    /// Keys of `layer` from position 0; `(capacity, kvDim)`.
-    package func keys(layer: Int) -> UnsafeMutablePointer<Float> { keys + layer * capacity * kvDim }
-    /// Values of `layer` from position 0; `(capacity, vDim)`.
-    package func values(layer: Int) -> UnsafeMutablePointer<Float> { values + layer * capacity * vDim }
+    /// Bytes a cache of this shape takes.
+    public static func byteCount(capacity: Int, layerCount: Int, kvDim: Int, vDim: Int, type: KVCacheType) -> Int {
+        capacity * layerCount * (kvDim + vDim) * type.bytesPerElement
+    }
+
+    /// Key row of `layer` at `position`: `kvDim` elements of `type`.
+    package func keyRow(layer: Int, position: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(keys + ((layer * capacity + position) * kvDim) * type.bytesPerElement)
+    }
+
+    /// Value row of `layer` at `position`: `vDim` elements of `type`.
+    package func valueRow(layer: Int, position: Int) -> UnsafeRawPointer {
+        UnsafeRawPointer(values + ((layer * capacity + position) * vDim) * type.bytesPerElement)
+    }
+
+    /// Writes `rows` positions of keys `(rows, kvDim)` and values `(rows, vDim)` at `position`.
+    package func store(layer: Int, position: Int, rows: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
+        let kDst = keys + ((layer * capacity + position) * kvDim) * type.bytesPerElement
+        let vDst = values + ((layer * capacity + position) * vDim) * type.bytesPerElement
+        switch type {
+        case .f32:
+            kDst.copyMemory(from: k, byteCount: rows * kvDim * 4)
+            vDst.copyMemory(from: v, byteCount: rows * vDim * 4)
+        case .f16:
+            ok_f32_to_f16(k, kDst.assumingMemoryBound(to: UInt16.self), Int64(rows * kvDim))
+            ok_f32_to_f16(v, vDst.assumingMemoryBound(to: UInt16.self), Int64(rows * vDim))
+        }
+    }
 
     /// Marks `n` more positions as filled (after a forward pass wrote them).
     package func advance(by n: Int) { count += n }

@@ -121,7 +121,9 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     private func workerLoop(index: Int) {
-        var seen = generation.load(ordering: .acquiring)
+        // Start from generation 0, not from the current value: a region may already have been
+        // published before this thread got scheduled, and it must still run its share of it.
+        var seen = 0
         while true {
             var spins = 0
             while generation.load(ordering: .acquiring) == seen {

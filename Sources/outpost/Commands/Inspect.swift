@@ -14,6 +14,9 @@ extension Outpost {
         @Option(help: "Context size for the memory estimate.")
         var ctx: Int = 4096
 
+        @Option(name: .customLong("kv-type"), help: "KV cache element type for the estimate: f16 or f32.")
+        var kvType: KVCacheType = .f16
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -21,7 +24,7 @@ extension Outpost {
             let file: GGUFFile
             do { file = try GGUFFile(path: model) } catch { throw CLIError(error.description) }
             let estimate: MemoryEstimate
-            do { estimate = try MemoryEstimate(file: file, contextSize: ctx) } catch { throw CLIError(error.description) }
+            do { estimate = try MemoryEstimate(file: file, contextSize: ctx, kvCacheType: kvType) } catch { throw CLIError(error.description) }
             var histogram: [GGMLType: (count: Int, bytes: Int, elements: Int)] = [:]
             for t in file.tensors {
                 let e = histogram[t.type] ?? (0, 0, 0)
