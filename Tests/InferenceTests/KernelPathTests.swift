@@ -137,6 +137,26 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// The F16 KV cache kernels: dot(half row, f32) and y += a * half row, every path against exact math.
+    func testHalfRowHelpersOnEveryPath() {
+        var rng = QuantTestRNG(seed: 0x9A7B_0005)
+        for path in KernelPath.allCases where path.isAvailable {
+            for n in [0, 1, 7, 8, 9, 31, 32, 33, 64, 100, 256] {
+                let h = (0..<n).map { _ in Float16(Float.random(in: -4...4, using: &rng)).bitPattern }
+                let hf = h.map { Double(Float(Float16(bitPattern: $0))) }
+                let x = (0..<n).map { _ in Float.random(in: -1...1, using: &rng) }
+                let exact = zip(hf, x).reduce(0.0) { $0 + $1.0 * Double($1.1) }
+                let mag = zip(hf, x).reduce(0.0) { $0 + abs($1.0 * Double($1.1)) }
+                XCTAssertEqual(Double(ok_dot_f16_f32_path(path.rawValue, h, x, Int64(n))), exact,
+                               accuracy: 1e-6 * mag + 1e-30, "\(path) dot n=\(n)")
+                var y = x + [42]
+                ok_axpy_f16_path(path.rawValue, Int64(n), -0.25, h, &y)
+                for i in 0..<n { XCTAssertEqual(Double(y[i]), Double(x[i]) - 0.25 * hf[i], accuracy: 1e-6, "\(path) axpy n=\(n)") }
+                XCTAssertEqual(y[n], 42, "\(path) axpy wrote past n=\(n)")
+            }
+        }
+    }
+
     func testMatmulLayoutAndBounds() {
         var rng = QuantTestRNG(seed: 0x9A7B_0005)
         Kernels.initialize()
