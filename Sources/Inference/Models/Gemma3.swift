@@ -99,9 +99,8 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
             for (l, layer) in layers.enumerated() {
                 // Attention block with pre- and post-norm.
                 Ops.rmsNorm(w.x.pointer, weight: layer.attnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
-                compute.matmul(layer.wq, w.xn.pointer, rows: n, into: w.q.pointer)       // (n, heads, hd)
-                compute.matmul(layer.wk, w.xn.pointer, rows: n, into: w.k.pointer)       // (n, kvHeads, hd)
-                compute.matmul(layer.wv, w.xn.pointer, rows: n, into: w.v.pointer)       // (n, kvHeads, vhd)
+                // q (n, qDim), k (n, kvDim), v (n, vDim) in one pass over the normalised input
+                compute.matmul([(layer.wq, w.q.pointer), (layer.wk, w.k.pointer), (layer.wv, w.v.pointer)], w.xn.pointer, rows: n)
                 Ops.rmsNorm(w.q.pointer, weight: layer.qNorm, rows: n * hp.headCount, dim: hd, eps: hp.rmsEpsilon, into: w.q.pointer)
                 Ops.rmsNorm(w.k.pointer, weight: layer.kNorm, rows: n * hp.kvHeadCount, dim: hd, eps: hp.rmsEpsilon, into: w.k.pointer)
                 let base = layer.window == nil ? hp.ropeBase : Self.localRopeBase
@@ -120,8 +119,8 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)
                 // Feed-forward block: GELU-gated, with pre- and post-norm.
                 Ops.rmsNorm(w.x.pointer, weight: layer.ffnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
-                compute.matmul(layer.gate, w.xn.pointer, rows: n, into: w.gate.pointer)  // (n, ffn)
-                compute.matmul(layer.up, w.xn.pointer, rows: n, into: w.up.pointer)      // (n, ffn)
+                // gate and up (n, ffn) in one pass
+                compute.matmul([(layer.gate, w.gate.pointer), (layer.up, w.up.pointer)], w.xn.pointer, rows: n)
                 Ops.geglu(gate: w.gate.pointer, up: w.up.pointer, count: n * hp.feedForwardLength)
                 compute.matmul(layer.down, w.gate.pointer, rows: n, into: w.proj.pointer) // (n, embd)
                 Ops.rmsNorm(w.proj.pointer, weight: layer.postFfnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.proj.pointer)

@@ -89,9 +89,8 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
             for (l, layer) in layers.enumerated() {
                 // Attention block.
                 Ops.rmsNorm(w.x.pointer, weight: layer.attnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
-                compute.matmul(layer.wq, w.xn.pointer, rows: n, into: w.q.pointer)       // (n, qDim)
-                compute.matmul(layer.wk, w.xn.pointer, rows: n, into: w.k.pointer)       // (n, kvDim)
-                compute.matmul(layer.wv, w.xn.pointer, rows: n, into: w.v.pointer)       // (n, vDim)
+                // q (n, qDim), k (n, kvDim), v (n, vDim) in one pass over the normalised input
+                compute.matmul([(layer.wq, w.q.pointer), (layer.wk, w.k.pointer), (layer.wv, w.v.pointer)], w.xn.pointer, rows: n)
                 if let b = layer.bq { Ops.addBias(w.q.pointer, bias: b, rows: n) }
                 if let b = layer.bk { Ops.addBias(w.k.pointer, bias: b, rows: n) }
                 if let b = layer.bv { Ops.addBias(w.v.pointer, bias: b, rows: n) }
@@ -108,8 +107,8 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)
                 // Feed-forward block: SwiGLU.
                 Ops.rmsNorm(w.x.pointer, weight: layer.ffnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
-                compute.matmul(layer.gate, w.xn.pointer, rows: n, into: w.gate.pointer) // (n, ffn)
-                compute.matmul(layer.up, w.xn.pointer, rows: n, into: w.up.pointer)     // (n, ffn)
+                // gate and up (n, ffn) in one pass
+                compute.matmul([(layer.gate, w.gate.pointer), (layer.up, w.up.pointer)], w.xn.pointer, rows: n)
                 Ops.swiglu(gate: w.gate.pointer, up: w.up.pointer, count: n * hp.feedForwardLength)
                 compute.matmul(layer.down, w.gate.pointer, rows: n, into: w.proj.pointer) // (n, embd)
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)

@@ -28,25 +28,57 @@ package final class ComputeContext: @unchecked Sendable {
     }
 
     /// `output (n, w.rows) = input (n, w.columns) · wᵀ`.
-    ///
-    /// The input rows are quantized once to the weight's activation format, then every weight row is
-    /// dotted with every input row; threads split the weight rows, so each packed block is read once per
-    /// pass and reused across the batch.
     package func matmul(_ w: WeightMatrix, _ input: UnsafePointer<Float>, rows n: Int, into output: UnsafeMutablePointer<Float>) {
-        let actType = Int32(w.activationType.rawValue)
-        let actRowBytes = w.activationRowBytes
-        let act = activationBuffer(bytes: actRowBytes * n)
-        let k = w.columns
-        pool.parallelFor(n) { range in
-            for i in range {
-                ok_quantize_row(actType, input + i * k, act + i * actRowBytes, Int64(k))
+        matmul([(w, output)], input, rows: n)
+    }
+
+    /// Several products of one input in one parallel region: `output_j (n, w_j.rows) = input (n, k) · w_jᵀ`.
+    ///
+    /// The input rows are quantized once per activation format the weights need; then the threads split
+    /// the weight rows of all products by bytes, so each packed block is read once per pass and reused
+    /// across the batch, and projections that share an input (q/k/v, gate/up) cost one wake-up of the
+    /// pool instead of one each. Every `w_j` must have `k` columns.
+    package func matmul(_ products: [(WeightMatrix, UnsafeMutablePointer<Float>)], _ input: UnsafePointer<Float>, rows n: Int) {
+        guard let first = products.first?.0, n > 0 else { return }
+        let k = first.columns
+        // One quantized copy of the input per distinct activation format.       (n, actRowBytes) each
+        var formats: [(type: GGMLType, rowBytes: Int, offset: Int)] = []
+        var actBytes = 0
+        for (w, _) in products where !formats.contains(where: { $0.type == w.activationType }) {
+            formats.append((w.activationType, w.activationRowBytes, actBytes))
+            actBytes += w.activationRowBytes * n
+        }
+        let act = activationBuffer(bytes: actBytes)
+        let quantize = { (range: Range<Int>) in
+            for f in formats {
+                for i in range {
+                    ok_quantize_row(Int32(f.type.rawValue), input + i * k, act + f.offset + i * f.rowBytes, Int64(k))
+                }
             }
         }
-        let wType = Int32(w.type.rawValue)
-        let rows = w.rows
-        pool.parallelFor(rows) { range in
-            ok_matmul(wType, Int64(k), w.data + range.lowerBound * w.rowBytes, w.rowBytes, Int64(range.count),
-                      act, actRowBytes, Int64(n), output + range.lowerBound, Int64(rows))
+        if n == 1 { quantize(0..<1) } else { pool.parallelFor(n, quantize) }
+
+        let jobs = products.map { w, out in
+            let f = formats.first { $0.type == w.activationType }!
+            return (w: w, out: out, act: UnsafeRawPointer(act + f.offset), actRowBytes: f.rowBytes)
+        }
+        let totalBytes = jobs.reduce(0) { $0 + $1.w.rows * $1.w.rowBytes }
+        let threads = pool.activeThreads
+        pool.run { thread in
+            // This thread's share of the bytes is [lo, hi); a row belongs to the thread its first byte falls in.
+            let lo = totalBytes * thread / threads, hi = totalBytes * (thread + 1) / threads
+            var before = 0
+            for job in jobs {
+                let w = job.w
+                let bytes = w.rows * w.rowBytes
+                defer { before += bytes }
+                guard before < hi, before + bytes > lo else { continue }
+                let r0 = max(0, (lo - before + w.rowBytes - 1) / w.rowBytes)
+                let r1 = min(w.rows, (hi - before + w.rowBytes - 1) / w.rowBytes)
+                guard r0 < r1 else { continue }
+                ok_matmul(Int32(w.type.rawValue), Int64(k), w.data + r0 * w.rowBytes, w.rowBytes, Int64(r1 - r0),
+                          job.act, job.actRowBytes, Int64(n), job.out + r0, Int64(w.rows))
+            }
         }
     }
 
