@@ -341,4 +341,46 @@ final class ForwardReferenceTests: XCTestCase {
             try checkOneBatch(try SyntheticModel.decoder(spec, seed: seed), tolerance: Self.q8_0Tolerance, seed: seed)
         }
     }
+
+    /// `rope_freqs` divides every pair's angle: factors of 2 everywhere must equal linear scaling by 2,
+    /// and factors of 1 must change nothing.
+    func testRopeFrequencyFactors() throws {
+        let ids = tokens(llamaSpec().vocabularySize, seed: 31)
+        let pairs = llamaSpec().headDim / 2
+        var plain = llamaSpec(), ones = llamaSpec(), twos = llamaSpec(), linear = llamaSpec()
+        plain.ropeFreqFactors = nil
+        ones.ropeFreqFactors = Array(repeating: 1, count: pairs)
+        twos.ropeFreqFactors = Array(repeating: 2, count: pairs)
+        linear.ropeLinearFactor = 2
+        func run(_ spec: SyntheticModel.DecoderSpec) throws -> [[Float]] {
+            try runtimeLogits(try SyntheticModel.decoder(spec, seed: 41), tokens: ids, chunk: ids.count, threads: 2, kv: .f32)
+        }
+        let base = try run(plain)
+        XCTAssertEqual(try run(ones), base, "unit factors changed the logits")
+        let halved = try run(twos)
+        XCTAssertNotEqual(halved, base, "factors of 2 had no effect")
+        let scaled = try run(linear)
+        for (p, (a, b)) in zip(halved, scaled).enumerated() {
+            for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-5 * max(1, abs(y)), "position \(p)") }
+        }
+        // factors of the wrong count are a shape error, not a crash
+        var wrong = llamaSpec()
+        wrong.ropeFreqFactors = Array(repeating: 1, count: pairs + 1)
+        XCTAssertThrowsError(try ModelRegistry.load(try GGUFFile(bytes: try SyntheticModel.decoder(wrong, seed: 41).bytes), options: ModelOptions()))
+    }
+
+    /// Rope scalings Outpost does not implement (YaRN …) are refused at load, not run as plain rope.
+    func testUnsupportedRopeScalingIsRefused() throws {
+        var yarn = llamaSpec()
+        yarn.ropeLinearFactor = 4
+        yarn.ropeScalingType = "yarn"
+        let file = try GGUFFile(bytes: try SyntheticModel.decoder(yarn, seed: 42).bytes)
+        XCTAssertThrowsError(try ModelRegistry.load(file, options: ModelOptions())) { error in
+            XCTAssertTrue("\(error)".contains("yarn"), "\(error)")
+        }
+        var none = llamaSpec()
+        none.ropeLinearFactor = 4
+        none.ropeScalingType = "none"
+        XCTAssertNoThrow(try ModelRegistry.load(try GGUFFile(bytes: try SyntheticModel.decoder(none, seed: 42).bytes), options: ModelOptions()))
+    }
 }

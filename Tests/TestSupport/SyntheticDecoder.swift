@@ -24,6 +24,10 @@ extension SyntheticModel {
         public var ropeDimensions: Int?
         /// Linear rope scaling factor (`rope.scaling.type = linear`); nil writes no scaling keys.
         public var ropeLinearFactor: Float?
+        /// Written as `rope.scaling.type` with `ropeLinearFactor` as the factor, instead of "linear".
+        public var ropeScalingType: String?
+        /// Per-pair frequency factors (`rope_freqs.weight`, Llama 3.1), written after every other tensor.
+        public var ropeFreqFactors: [Float]?
         /// `gemma3.attention.sliding_window`; nil writes no key.
         public var slidingWindow: Int?
         /// Type of the 2-D weight matrices: `.f32`, `.f16` or `.q8_0`. Norms and biases are always F32.
@@ -78,7 +82,7 @@ extension SyntheticModel {
         w.set("\(arch).rope.freq_base", .float32(spec.ropeFreqBase))
         w.set("\(arch).rope.dimension_count", .uint32(UInt32(spec.ropeDimensions ?? hd)))
         if let factor = spec.ropeLinearFactor {
-            w.set("\(arch).rope.scaling.type", .string("linear"))
+            w.set("\(arch).rope.scaling.type", .string(spec.ropeScalingType ?? "linear"))
             w.set("\(arch).rope.scaling.factor", .float32(factor))
         }
         if let window = spec.slidingWindow { w.set("\(arch).attention.sliding_window", .uint32(UInt32(window))) }
@@ -129,6 +133,7 @@ extension SyntheticModel {
         }
         try norm("output_norm.weight", d)
         if spec.separateOutput { try matrix("output.weight", rows: spec.vocabularySize, columns: d) }
+        if let factors = spec.ropeFreqFactors { try vector("rope_freqs.weight", factors) }
         return SyntheticDecoder(spec: spec, bytes: try w.serialize(), tensors: stored)
     }
 

@@ -73,7 +73,9 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
         hyperparameters = hp
         self.options = options
         self.file = file
-        queryScale = 1 / Float(hd).squareRoot()
+        // Gemma 3 scales queries by query_pre_attn_scalar^-1/2: the head size, except for 27B (62 layers),
+        // whose scalar is embedding / heads (as llama.cpp and the reference implementation do).
+        queryScale = hp.layerCount == 62 ? 1 / Float(d / hp.headCount).squareRoot() : 1 / Float(hd).squareRoot()
         weightBytes = t.totalTensorBytes
         compute = ComputeContext(threads: options.threads)
         work = DecoderWorkspace(hp: hp, maxBatch: options.maxBatch)

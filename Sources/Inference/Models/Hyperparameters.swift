@@ -64,10 +64,20 @@ public struct Hyperparameters: Sendable, Equatable {
         guard ropeDimensions <= headDim, ropeDimensions % 2 == 0 else {
             throw .invalidMetadata(key: "\(arch).rope.dimension_count", reason: "\(ropeDimensions) must be even and at most the head size \(headDim)")
         }
-        if let factor = try float("rope.scaling.factor"), factor > 0,
-           file["\(arch).rope.scaling.type"]?.string ?? "linear" == "linear" {
-            ropeScale = 1 / factor
-        } else {
+        let scalingType = file["\(arch).rope.scaling.type"]?.string ?? "linear"
+        let factor = try float("rope.scaling.factor") ?? 0
+        switch scalingType {
+        case "none":
+            ropeScale = 1
+        case "linear":
+            ropeScale = factor > 0 ? 1 / factor : 1
+        default:
+            // YaRN, LongRoPE and friends change the frequencies and the attention scale; running them as
+            // plain rope would give fluent but wrong output, so refuse instead.
+            guard factor <= 1 else {
+                throw .invalidMetadata(key: "\(arch).rope.scaling.type",
+                                       reason: "rope scaling '\(scalingType)' (factor \(factor)) is not supported; only linear scaling is")
+            }
             ropeScale = 1
         }
     }

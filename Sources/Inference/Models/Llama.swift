@@ -27,6 +27,7 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
     private let outputNorm: [Float]           // (embd)
     private let layers: [Layer]
     private let neoxRope: Bool
+    private let ropeFactors: [Float]?         // (ropeDims / 2): Llama 3.1+ long-context frequency factors
     private let compute: ComputeContext
     private let work: DecoderWorkspace
     private let exclusive = Mutex<Void>(())
@@ -42,6 +43,10 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
         tokenEmbedding = try t.matrix("token_embd.weight", rows: hp.vocabularySize, columns: d)
         output = t.has("output.weight") ? try t.matrix("output.weight", rows: hp.vocabularySize, columns: d) : tokenEmbedding
         outputNorm = try t.vector("output_norm.weight", count: d)
+        ropeFactors = try t.optionalVector("rope_freqs.weight", count: hp.ropeDimensions / 2)
+        if let f = ropeFactors, f.contains(where: { !($0 > 0) || !$0.isFinite }) {
+            throw .badShape(tensor: "rope_freqs.weight", expected: "positive finite factors", got: [f.count])
+        }
         var layers: [Layer] = []
         for l in 0..<hp.layerCount {
             let p = "blk.\(l)."
@@ -95,9 +100,9 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 if let b = layer.bk { Ops.addBias(w.k.pointer, bias: b, rows: n) }
                 if let b = layer.bv { Ops.addBias(w.v.pointer, bias: b, rows: n) }
                 Ops.rope(w.q.pointer, n: n, heads: hp.headCount, headDim: hp.headDim, ropeDims: hp.ropeDimensions,
-                         start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope)
+                         start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope, freqFactors: ropeFactors)
                 Ops.rope(w.k.pointer, n: n, heads: hp.kvHeadCount, headDim: hp.headDim, ropeDims: hp.ropeDimensions,
-                         start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope)
+                         start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope, freqFactors: ropeFactors)
                 Ops.scale(w.q.pointer, by: 1 / Float(hp.headDim).squareRoot(), count: n * hp.qDim)
                 cache.store(layer: l, position: start, rows: n, keys: w.k.pointer, values: w.v.pointer)
                 compute.attention(q: w.q.pointer, cache: cache, layer: l, out: w.attn.pointer, n: n, start: start,

@@ -159,8 +159,9 @@ package enum Ops {
 
     /// Rotary position embedding in place on `(n, heads, headDim)`; row i sits at `positions[i]`.
     /// `neox` rotates pairs (j, j + d/2); otherwise adjacent pairs (2j, 2j + 1), as llama.cpp's NORM mode.
+    /// `freqFactors` (ropeDims / 2 values, Llama 3.1's `rope_freqs`) divide each pair's angle.
     package static func rope(_ x: UnsafeMutablePointer<Float>, n: Int, heads: Int, headDim: Int, ropeDims: Int,
-                             start: Int, base: Float, scale: Float, neox: Bool) {
+                             start: Int, base: Float, scale: Float, neox: Bool, freqFactors: [Float]? = nil) {
         let half = ropeDims / 2
         let thetaScale = powf(base, -2 / Float(ropeDims))
         var cosTable = [Float](repeating: 0, count: half)
@@ -168,8 +169,9 @@ package enum Ops {
         for i in 0..<n {
             var theta = Float(start + i) * scale
             for j in 0..<half {
-                cosTable[j] = cosf(theta)
-                sinTable[j] = sinf(theta)
+                let angle = freqFactors.map { theta / $0[j] } ?? theta
+                cosTable[j] = cosf(angle)
+                sinTable[j] = sinf(angle)
                 theta *= thetaScale
             }
             for h in 0..<heads {
