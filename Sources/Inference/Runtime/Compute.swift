@@ -58,29 +58,31 @@ package final class ComputeContext: @unchecked Sendable {
         }
         if n == 1 { quantize(0..<1) } else { pool.parallelFor(n, quantize) }
 
-        let jobs = products.map { w, out in
+        // Chunks of whole row groups, cut the same way whatever the thread count (so results do not depend
+        // on it), small enough that a thread the OS delays leaves little for the others to wait on.
+        var chunks: [(job: Int, rows: Range<Int>)] = []
+        let jobs = products.enumerated().map { index, product in
+            let (w, out) = product
             let f = formats.first { $0.type == w.activationType }!
+            let minRows = (Self.chunkMinBytes + w.rowBytes - 1) / w.rowBytes
+            let perChunk = Self.roundUp(max(minRows, (w.rows + Self.chunksPerMatrix - 1) / Self.chunksPerMatrix), to: Self.chunkRowMultiple)
+            for r0 in stride(from: 0, to: w.rows, by: perChunk) { chunks.append((index, r0..<min(w.rows, r0 + perChunk))) }
             return (w: w, out: out, act: UnsafeRawPointer(act + f.offset), actRowBytes: f.rowBytes)
         }
-        let totalBytes = jobs.reduce(0) { $0 + $1.w.rows * $1.w.rowBytes }
-        let threads = pool.activeThreads
-        pool.run { thread in
-            // This thread's share of the bytes is [lo, hi); a row belongs to the thread its first byte falls in.
-            let lo = totalBytes * thread / threads, hi = totalBytes * (thread + 1) / threads
-            var before = 0
-            for job in jobs {
-                let w = job.w
-                let bytes = w.rows * w.rowBytes
-                defer { before += bytes }
-                guard before < hi, before + bytes > lo else { continue }
-                let r0 = max(0, (lo - before + w.rowBytes - 1) / w.rowBytes)
-                let r1 = min(w.rows, (hi - before + w.rowBytes - 1) / w.rowBytes)
-                guard r0 < r1 else { continue }
-                ok_matmul(Int32(w.type.rawValue), Int64(k), w.data + r0 * w.rowBytes, w.rowBytes, Int64(r1 - r0),
-                          job.act, job.actRowBytes, Int64(n), job.out + r0, Int64(w.rows))
-            }
+        pool.forEachChunk(chunks.count) { chunk, _ in
+            let (index, rows) = chunks[chunk]
+            let job = jobs[index], w = job.w
+            ok_matmul(Int32(w.type.rawValue), Int64(k), w.data + rows.lowerBound * w.rowBytes, w.rowBytes, Int64(rows.count),
+                      job.act, job.actRowBytes, Int64(n), job.out + rows.lowerBound, Int64(w.rows))
         }
     }
+
+    /// Matmul chunking: at least this many weight bytes, at most this many chunks per matrix, and a row
+    /// count that is a multiple of every kernel row tile.
+    private static let chunkMinBytes = 16 << 10
+    private static let chunksPerMatrix = 64
+    private static let chunkRowMultiple = 16
+    private static func roundUp(_ x: Int, to m: Int) -> Int { (x + m - 1) / m * m }
 
     /// Causal multi-head attention of `n` new queries against the cached keys and values of one layer.
     ///
@@ -95,11 +97,11 @@ package final class ComputeContext: @unchecked Sendable {
         let group = heads / kvHeads
         let f16 = cache.type == .f16
         let elementBytes = cache.type.bytesPerElement
-        let tasks = n * heads
-        let threads = pool.activeThreads
-        pool.run { thread in
-            let score = scores + thread * capacity
-            for task in ThreadPool.split(tasks, parts: threads, index: thread) {
+        let tasks = n * heads                            // one per (query row, head)
+        let parts = min(tasks, 64)
+        pool.forEachChunk(parts) { chunk, worker in
+            let score = scores + worker * capacity       // (capacity) per worker
+            for task in ThreadPool.split(tasks, parts: parts, index: chunk) {
                 let i = task / heads, h = task % heads
                 let pos = start + i
                 let kvh = h / group
