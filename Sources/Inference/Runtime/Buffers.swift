@@ -5,14 +5,13 @@
 package final class FloatBuffer: @unchecked Sendable {
     package let pointer: UnsafeMutablePointer<Float>
     package let count: Int
+    private let memory: PageMemory
 
     package init(count: Int) {
         self.count = max(count, 1)
-        pointer = .allocate(capacity: self.count)
-        pointer.initialize(repeating: 0, count: self.count)
+        memory = PageMemory(byteCount: self.count * MemoryLayout<Float>.stride)
+        pointer = memory.pointer.bindMemory(to: Float.self, capacity: self.count)
     }
-
-    deinit { pointer.deallocate() }
 
     package subscript(i: Int) -> Float {
         get { pointer[i] }
@@ -31,4 +30,52 @@ package final class ByteBuffer: @unchecked Sendable {
     }
 
     deinit { pointer.deallocate() }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Zeroed, page-aligned memory for large long-lived buffers (the KV cache, batch activations).
+///
+/// Mapped anonymously and, on Linux, marked for transparent huge pages, then touched once so the memory
+/// a context needs is resident from load (what `outpost inspect` estimates), at one fault per 2 MiB
+/// instead of one per 4 KiB. Falls back to the heap where mapping is unavailable.
+package final class PageMemory: @unchecked Sendable {
+    package let pointer: UnsafeMutableRawPointer
+    package let byteCount: Int
+    private let mapped: Bool
+
+    package init(byteCount requested: Int) {
+        byteCount = max(requested, 1)
+        let page = 4096
+        #if os(Linux)
+        if byteCount >= 1 << 20,
+           let address = mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+           address != MAP_FAILED {
+            _ = madvise(address, byteCount, 14)   // MADV_HUGEPAGE; advisory, ignored where unsupported
+            pointer = address
+            mapped = true
+            // Fresh anonymous pages read as zero; write one byte per page to make them resident.
+            let bytes = address.assumingMemoryBound(to: UInt8.self)
+            for offset in stride(from: 0, to: byteCount, by: page) { bytes[offset] = 0 }
+            return
+        }
+        #endif
+        pointer = .allocate(byteCount: byteCount, alignment: page)
+        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+        mapped = false
+    }
+
+    deinit {
+        #if os(Linux)
+        if mapped {
+            munmap(pointer, byteCount)
+            return
+        }
+        #endif
+        pointer.deallocate()
+    }
 }

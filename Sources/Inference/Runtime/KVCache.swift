@@ -24,6 +24,8 @@ public final class KVCache: @unchecked Sendable {
 
     private let keys: UnsafeMutableRawPointer    // (layer, capacity, kvDim) of `type`
     private let values: UnsafeMutableRawPointer  // (layer, capacity, vDim) of `type`
+    private let keyMemory: PageMemory
+    private let valueMemory: PageMemory
 
     public init(capacity: Int, layerCount: Int, kvDim: Int, vDim: Int, type: KVCacheType = .f16) throws(ModelError) {
         guard capacity > 0, layerCount > 0, kvDim > 0, vDim > 0 else {
@@ -41,15 +43,10 @@ public final class KVCache: @unchecked Sendable {
         self.vDim = vDim
         self.type = type
         // Touched up front: the memory a context needs is claimed (and fails) at load, not mid-generation.
-        keys = .allocate(byteCount: kTotal, alignment: 64)
-        keys.initializeMemory(as: UInt8.self, repeating: 0, count: kTotal)
-        values = .allocate(byteCount: vTotal, alignment: 64)
-        values.initializeMemory(as: UInt8.self, repeating: 0, count: vTotal)
-    }
-
-    deinit {
-        keys.deallocate()
-        values.deallocate()
+        keyMemory = PageMemory(byteCount: kTotal)
+        valueMemory = PageMemory(byteCount: vTotal)
+        keys = keyMemory.pointer
+        values = valueMemory.pointer
     }
 
     /// Bytes held by the cache.
