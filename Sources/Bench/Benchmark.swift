@@ -69,6 +69,9 @@ public struct BenchmarkReport: Sendable, Codable {
     public let model_size_bytes: Int
     public let parameters: Int
     public let threads: Int
+    /// KV cache positions (llama-bench's n_ctx) and element type.
+    public let n_ctx: Int
+    public let type_kv: String
     public let kernel_path: String
     public let machine: MachineInfo
     public let tests: [BenchmarkTest]
@@ -89,7 +92,8 @@ public enum Benchmark {
         let vocab = model.hyperparameters.vocabularySize
         var rng = SplitMix(seed: config.seed)
         func randomTokens(_ n: Int) -> [TokenID] { (0..<n).map { _ in TokenID(rng.next() % UInt64(vocab)) } }
-        let capacity = max(config.promptTokens, config.generateTokens + 1)
+        // llama-bench's context: the prompt plus the generated tokens (so peak RSS compares like for like).
+        let capacity = max(config.promptTokens + config.generateTokens, 1)
         let cache: KVCache
         do { cache = try model.makeCache(capacity: capacity) } catch { throw .model(error) }
 
@@ -144,7 +148,7 @@ public enum Benchmark {
         return BenchmarkReport(
             model: engine.path, model_size_bytes: engine.file.fileSize,
             parameters: engine.file.tensors.reduce(0) { $0 + $1.elementCount },
-            threads: threads, kernel_path: "\(Kernels.current)", machine: .current(), tests: tests,
+            threads: threads, n_ctx: capacity, type_kv: cache.type.rawValue, kernel_path: "\(Kernels.current)", machine: .current(), tests: tests,
             ttft_ms: Stat(ttft), peak_rss_bytes: 0,
             method: "llama-bench style: random tokens, one warm-up run then \(config.repetitions) timed repetitions from an empty cache; pp = one batched prefill (chunks of \(model.options.maxBatch)) including the last token's logits; tg = greedy single-token decode steps including logits and argmax; tokens/s mean ± sample stddev")
     }

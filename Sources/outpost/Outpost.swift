@@ -22,8 +22,11 @@ struct ModelOptionGroup: ParsableArguments {
     @Option(name: .long, help: "Compute threads (default: the number of cores).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "Context size in tokens (KV cache positions).")
-    var ctx: Int = 4096
+    @Option(name: .long, help: "Context size in tokens (KV cache positions). Default: 4096 for run and check, 512 for perplexity, prompt + generated tokens for bench (as llama-bench).")
+    var ctx: Int?
+
+    /// The context size: `--ctx` if given, else the command's default.
+    func contextSize(default value: Int = 4096) -> Int { ctx ?? value }
 
     @Option(name: .customLong("kv-type"), help: "KV cache element type: f16 (default, as llama.cpp) or f32.")
     var kvType: KVCacheType = .f16
@@ -33,19 +36,21 @@ struct ModelOptionGroup: ParsableArguments {
 
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
-        guard ctx >= 1, ctx <= 1 << 20 else { throw ValidationError("--ctx must be between 1 and 1048576") }
+        if let ctx, !(1...(1 << 20)).contains(ctx) { throw ValidationError("--ctx must be between 1 and 1048576") }
         guard FileManager.default.fileExists(atPath: model) else {
             throw ValidationError("model file not found: \(model) (run scripts/fetch-models to get the reference models)")
         }
     }
 
-    var modelOptions: ModelOptions { ModelOptions(threads: threads, maxBatch: min(512, ctx), kvCacheType: kvType) }
+    func modelOptions(contextSize: Int) -> ModelOptions {
+        ModelOptions(threads: threads, maxBatch: min(512, contextSize), kvCacheType: kvType)
+    }
 
-    /// Initialises the kernels and loads the engine, turning failures into a clean exit.
-    func loadEngine(chatTemplate: String? = nil) throws -> Engine {
+    /// Initialises the kernels and loads the engine for `contextSize`, turning failures into a clean exit.
+    func loadEngine(contextSize: Int, chatTemplate: String? = nil) throws -> Engine {
         Kernels.initialize(forceGeneric: generic || ProcessInfo.processInfo.environment["OUTPOST_GENERIC_KERNELS"] == "1")
         do {
-            return try Engine(path: model, options: modelOptions, chatTemplate: chatTemplate)
+            return try Engine(path: model, options: modelOptions(contextSize: contextSize), chatTemplate: chatTemplate)
         } catch {
             throw CLIError(error.description)
         }

@@ -36,9 +36,9 @@ extension Outpost {
         }
 
         func run() throws {
-            var options = common
-            options.ctx = max(common.ctx, promptTokens, generateTokens + 1)
-            let engine = try options.loadEngine()
+            // llama-bench's context: room for the prompt and the generated tokens.
+            let ctx = max(common.contextSize(default: promptTokens + generateTokens), promptTokens, generateTokens + 1)
+            let engine = try common.loadEngine(contextSize: ctx)
             var config = BenchmarkConfig()
             config.promptTokens = promptTokens
             config.generateTokens = generateTokens
@@ -65,7 +65,7 @@ extension Outpost {
                 }
             } else {
                 print("model: \(name) (\(mib(report.model_size_bytes)), \(fixed(Double(report.parameters) / 1e6, 1)) M parameters)")
-                print("machine: \(report.machine.cpu), \(report.machine.cores) cores, ISA \(report.machine.isa.joined(separator: " ")); threads \(report.threads); kernels \(report.kernel_path)")
+                print("machine: \(report.machine.cpu), \(report.machine.cores) cores, ISA \(report.machine.isa.joined(separator: " ")); threads \(report.threads); ctx \(report.n_ctx) (KV \(report.type_kv)); kernels \(report.kernel_path)")
                 for t in report.tests {
                     print("\(t.test.padding(toLength: 8, withPad: " ", startingAt: 0)) \(fixed(t.avg_ts, 2)) ± \(fixed(t.stddev_ts, 2)) tokens/s")
                 }

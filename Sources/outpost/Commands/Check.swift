@@ -26,7 +26,7 @@ extension Outpost {
         func run() throws {
             let file: GoldenFile
             do { file = try GoldenFile.load(path: golden) } catch { throw CLIError(error.description) }
-            let engine = try common.loadEngine()
+            let engine = try common.loadEngine(contextSize: common.contextSize())
             let results: [GoldenCaseResult]
             do {
                 results = try GoldenCheck(tolerance: tolerance, tieGap: tieGap).run(engine: engine, golden: file) { r in

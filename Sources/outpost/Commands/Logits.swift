@@ -24,7 +24,7 @@ extension Outpost {
         func run() throws {
             let tokens = ids.split(separator: ",").compactMap { TokenID($0.trimmingCharacters(in: .whitespaces)) }
             guard !tokens.isEmpty else { throw ValidationError("--ids needs at least one token id") }
-            let engine = try common.loadEngine()
+            let engine = try common.loadEngine(contextSize: common.contextSize())
             let model = engine.model
             do {
                 let cache = try model.makeCache(capacity: tokens.count)

@@ -17,10 +17,10 @@ extension Outpost {
         func run() throws {
             guard let data = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read text file \(file)") }
             guard let text = String(data: data, encoding: .utf8) else { throw CLIError("\(file) is not valid UTF-8") }
-            let engine = try common.loadEngine()
+            let engine = try common.loadEngine(contextSize: common.contextSize(default: 512))
             let result: PerplexityResult
             do {
-                result = try Perplexity.run(engine: engine, text: text, contextSize: common.ctx) { done, total, ppl in
+                result = try Perplexity.run(engine: engine, text: text, contextSize: common.contextSize(default: 512)) { done, total, ppl in
                     printError("[\(done)/\(total)] running PPL = \(fixed(ppl, 4))")
                 }
             } catch {

@@ -66,7 +66,7 @@ extension Outpost {
                 }
                 template = text
             }
-            let engine = try common.loadEngine(chatTemplate: template)
+            let engine = try common.loadEngine(contextSize: common.contextSize(), chatTemplate: template)
             let tokens: [TokenID]
             if let chat {
                 var messages: [ChatMessage] = []
@@ -89,7 +89,7 @@ extension Outpost {
             let out = FileHandle.standardOutput
             let result: GenerationResult
             do {
-                result = try Generator(engine: engine).generate(request, contextSize: common.ctx) { text in
+                result = try Generator(engine: engine).generate(request, contextSize: common.contextSize()) { text in
                     out.write(Data(text.utf8))
                     return true
                 }
