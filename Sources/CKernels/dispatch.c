@@ -10,8 +10,9 @@
 #include <cpuid.h>
 #endif
 
-#define OK_TABLE_ENTRIES(q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, f16, bf16, f32, sfx) \
+#define OK_TABLE_ENTRIES(q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, f16, bf16, f32, sfx, ...)   \
     {                                                                                                     \
+        .gemm = __VA_ARGS__,                                                                              \
         .vec_dot = {                                                                                      \
             [OK_T_F32] = f32, [OK_T_F16] = f16, [OK_T_BF16] = bf16,                                       \
             [OK_T_Q4_0] = q4_0, [OK_T_Q4_1] = q4_1, [OK_T_Q5_0] = q5_0, [OK_T_Q5_1] = q5_1,               \
@@ -23,21 +24,30 @@
         .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
     }
 
+/* Tiled matmuls of a path (weight types without one use ok_matmul's loop over vec_dot). */
+#define OK_NO_GEMMS {0}
+#define OK_X86_GEMMS(sfx)                                                                                  \
+    {                                                                                                     \
+        [OK_T_Q4_0] = ok_gemm_q4_0_##sfx, [OK_T_Q4_1] = ok_gemm_q4_1_##sfx, [OK_T_Q5_0] = ok_gemm_q5_0_##sfx, \
+        [OK_T_Q5_1] = ok_gemm_q5_1_##sfx, [OK_T_Q8_0] = ok_gemm_q8_0_##sfx, [OK_T_Q4_K] = ok_gemm_q4_K_##sfx, \
+        [OK_T_Q6_K] = ok_gemm_q6_K_##sfx,                                                                 \
+    }
+
 /* A table whose every kernel comes from one path. */
-#define OK_FULL_TABLE(sfx)                                                                                  \
+#define OK_FULL_TABLE(sfx, ...)                                                                             \
     OK_TABLE_ENTRIES(ok_vec_dot_q4_0_##sfx, ok_vec_dot_q4_1_##sfx, ok_vec_dot_q5_0_##sfx,                   \
                      ok_vec_dot_q5_1_##sfx, ok_vec_dot_q8_0_##sfx, ok_vec_dot_q2_K_##sfx,                   \
                      ok_vec_dot_q3_K_##sfx, ok_vec_dot_q4_K_##sfx, ok_vec_dot_q5_K_##sfx,                   \
                      ok_vec_dot_q6_K_##sfx, ok_vec_dot_f16_##sfx, ok_vec_dot_bf16_##sfx,                    \
-                     ok_vec_dot_f32_##sfx, sfx)
+                     ok_vec_dot_f32_##sfx, sfx, __VA_ARGS__)
 
-static const ok_kernel_table table_generic = OK_FULL_TABLE(generic);
+static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_GEMMS);
 #if OK_HAVE_X86_KERNELS
-static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2);
-static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512);
+static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_GEMMS(avx2));
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_GEMMS(avx512));
 #endif
 #if OK_HAVE_NEON_KERNELS
-static const ok_kernel_table table_neon = OK_FULL_TABLE(neon);
+static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_GEMMS);
 #endif
 
 static _Atomic(const ok_kernel_table *) current_table = &table_generic;
@@ -149,13 +159,18 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
     return dot_with(table_for(path), wtype, n, w, act);
 }
 
-/* Row tile of the matmul: a few weight rows stay hot in cache while every activation column passes. */
+/* Row tile of the fallback matmul: a few weight rows stay hot in cache while every activation column passes. */
 #define OK_MATMUL_ROW_TILE 4
 
-void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
-               const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+/* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output. */
+static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                        const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
-    const ok_vec_dot_fn dot = current()->vec_dot[wtype];
+    if (t->gemm[wtype]) {
+        t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+        return;
+    }
+    const ok_vec_dot_fn dot = t->vec_dot[wtype];
     if (!dot) return;
     const char *wb = w, *ab = act;
     for (int64_t r0 = 0; r0 < rows; r0 += OK_MATMUL_ROW_TILE) {
@@ -166,6 +181,16 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
             for (int64_t r = r0; r < r1; ++r) o[r] = dot(k, wb + (size_t)r * w_stride, a);
         }
     }
+}
+
+void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+               const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    matmul_with(current(), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+}
+
+void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                    const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    matmul_with(table_for(path), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
 }
 
 float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }

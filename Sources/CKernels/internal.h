@@ -137,9 +137,13 @@ static inline void ok_q3k_scales(const uint8_t *s12, int8_t out[16]) {
 /* ---- kernel table ---- */
 
 typedef float (*ok_vec_dot_fn)(int64_t n, const void *w, const void *act);
+/* A whole matmul (ok_matmul's contract, weight type fixed by the function). */
+typedef void (*ok_gemm_fn)(int64_t k, const void *w, size_t w_stride, int64_t rows,
+                           const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 
 typedef struct {
     ok_vec_dot_fn vec_dot[OK_T_COUNT]; /* indexed by weight type; NULL if unsupported */
+    ok_gemm_fn gemm[OK_T_COUNT];       /* tiled matmul by weight type; NULL: ok_matmul loops over vec_dot */
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
     void (*scale_f32)(int64_t n, float a, float *y);
@@ -172,10 +176,29 @@ typedef struct {
     void ok_f32_to_f16_##sfx(const float *x, uint16_t *y, int64_t n);                   \
     void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);
 
+/* Tiled matmuls (x86_gemm.h) for the weight types prefill spends its time on. */
+#define OK_DECLARE_GEMM(sfx)                                                                              \
+    void ok_gemm_q4_0_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q4_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q5_0_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q5_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q8_0_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q4_K_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q6_K_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+
 OK_DECLARE_PATH(generic)
 #if OK_HAVE_X86_KERNELS
 OK_DECLARE_PATH(avx2)
 OK_DECLARE_PATH(avx512)
+OK_DECLARE_GEMM(avx2)
+OK_DECLARE_GEMM(avx512)
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)

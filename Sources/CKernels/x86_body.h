@@ -491,3 +491,5 @@ void OK_TARGET OK_FN(ok_f16_to_f32)(const uint16_t *x, float *y, int64_t n) {
 float OK_TARGET OK_FN(ok_vec_dot_f32)(int64_t n, const void *w, const void *act) {
     return OK_FN(ok_dot_f32)(w, act, n);
 }
+
+#include "x86_gemm.h"

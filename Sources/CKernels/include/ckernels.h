@@ -61,6 +61,12 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
  * ok_vec_dot_type(wtype)) are act_stride bytes apart; k elements per row. */
 void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+/* Same on an explicit path, for tests (generic fallback like ok_vec_dot_path). The x86 paths multiply
+ * q4_0, q4_1, q5_0, q5_1, q8_0, q4_K and q6_K weights with tiled kernels (several rows x several columns
+ * per step); other types and paths compute each output with that path's vec_dot. Results equal the
+ * path's vec_dot up to float summation order. Does nothing for unsupported types. */
+void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                    const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 
 float ok_dot_f32(const float *a, const float *b, int64_t n);
 void ok_axpy_f32(int64_t n, float a, const float *x, float *y);  /* y += a*x */

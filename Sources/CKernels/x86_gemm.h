@@ -1,0 +1,481 @@
+/* Tiled matmuls (GEMM) for the x86 paths: part of the shared x86 body (x86_body.h includes this file at its
+ * end, so the helpers there, OK_TARGET, OK_FN and OK_USE_VNNI apply).
+ *
+ *   out[c * ld + r] = dot(weight row r, activation column c)      r < rows, c < cols
+ *
+ * Loop nest of one call (a thread's range of weight rows against every activation column):
+ *
+ *   for each panel of NC activation columns             the panel stays in L2 (panel_cols)
+ *     for each tile of MR weight rows                   the tile's rows stay in L1 across the panel
+ *       for each tile of NR columns of the panel        micro-kernel: MR x NR outputs over all of k
+ *
+ * The micro-kernel keeps one 8-lane accumulator per output in registers. Each weight block is loaded and
+ * unpacked once per step and used for NR columns; each activation block is loaded once and used for MR rows.
+ * Integer products are formed per 32-element block (VPDPBUSD, or VPMADDUBSW + VPMADDWD) exactly as the
+ * vec_dot kernels do, and every block's integer sum is scaled in float once per (row, column); so results
+ * equal the vec_dot's up to the order of the float additions.
+ *
+ * Tile sizes: the AVX-512 build has 32 vector registers (EVEX encodes ymm16-31), the AVX2 build 16. */
+
+#if OK_USE_VNNI
+#define OK_YMM_REGS 32
+#else
+#define OK_YMM_REGS 16
+#endif
+
+#define OK_ALWAYS_INLINE inline __attribute__((always_inline))
+
+static OK_ALWAYS_INLINE int64_t g_min(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* One micro-kernel call: R (<= MR) weight rows from w, C (<= NR) activation columns from a, nb blocks each. */
+typedef void (*ok_tile_fn)(int R, int C, int64_t nb, const uint8_t *w, size_t ws, const uint8_t *a, size_t as,
+                           float *out, int64_t ld);
+
+/* Columns per panel: as many whole tiles as fit in ~192 KiB of activations (L2 holds them while every
+ * row tile passes), at least one tile. */
+static OK_ALWAYS_INLINE int64_t panel_cols(size_t act_row_bytes, int nr) {
+    const int64_t fit = (int64_t)((192u << 10) / (act_row_bytes ? act_row_bytes : 1));
+    return fit < nr ? nr : fit / nr * nr;
+}
+
+static OK_ALWAYS_INLINE OK_TARGET void gemm_drive(ok_tile_fn tile, int mr, int nr, int64_t nb, size_t act_row_bytes,
+                                                  const void *w, size_t ws, int64_t rows, const void *act, size_t as,
+                                                  int64_t cols, float *out, int64_t ld) {
+    const uint8_t *wb = w, *ab = act;
+    const int64_t nc = panel_cols(act_row_bytes, nr);
+    for (int64_t c0 = 0; c0 < cols; c0 += nc) {
+        const int64_t c1 = g_min(cols, c0 + nc);
+        for (int64_t r0 = 0; r0 < rows; r0 += mr) {
+            const int R = (int)g_min(mr, rows - r0);
+            for (int64_t c = c0; c < c1; c += nr) {
+                tile(R, (int)g_min(nr, c1 - c), nb, wb + (size_t)r0 * ws, ws, ab + (size_t)c * as, as,
+                     out + c * ld + r0, ld);
+            }
+        }
+    }
+}
+
+/* The switch that turns run-time tile sizes (edges of the matrix) into compile-time ones, so that every
+ * instance of the always-inline BODY(R, C) has its loops unrolled and its accumulators in registers. */
+#define OK_TILE_CASE(BODY, MR, NR, R, C)                                                  \
+    case (R) * 8 + (C):                                                                   \
+        if ((R) <= (MR) && (C) <= (NR)) BODY((R) <= (MR) ? (R) : 1, (C) <= (NR) ? (C) : 1); \
+        break;
+#define OK_TILE_SWITCH(BODY, MR, NR, R, C)                                                                  \
+    switch ((R) * 8 + (C)) {                                                                               \
+        OK_TILE_CASE(BODY, MR, NR, 1, 1) OK_TILE_CASE(BODY, MR, NR, 1, 2) OK_TILE_CASE(BODY, MR, NR, 1, 3)  \
+        OK_TILE_CASE(BODY, MR, NR, 1, 4) OK_TILE_CASE(BODY, MR, NR, 2, 1) OK_TILE_CASE(BODY, MR, NR, 2, 2)  \
+        OK_TILE_CASE(BODY, MR, NR, 2, 3) OK_TILE_CASE(BODY, MR, NR, 2, 4) OK_TILE_CASE(BODY, MR, NR, 3, 1)  \
+        OK_TILE_CASE(BODY, MR, NR, 3, 2) OK_TILE_CASE(BODY, MR, NR, 3, 3) OK_TILE_CASE(BODY, MR, NR, 3, 4)  \
+        OK_TILE_CASE(BODY, MR, NR, 4, 1) OK_TILE_CASE(BODY, MR, NR, 4, 2) OK_TILE_CASE(BODY, MR, NR, 4, 3)  \
+        OK_TILE_CASE(BODY, MR, NR, 4, 4)                                                                    \
+    default: break;                                                                                        \
+    }
+
+/* ---- 32-element blocks: q4_0, q4_1, q5_0, q5_1, q8_0 ----
+ *
+ * Each weight block is unpacked to 32 unsigned levels u (block order) with value u - bias:
+ *   q4_0: nibble, bias 8     q5_0: nibble | fifth bit << 4, bias 16     q8_0: q + 128, bias 128 (VNNI)
+ *   q4_1: nibble, bias 0     q5_1: nibble | fifth bit << 4, bias 0 (their offset m is a separate term)
+ * so one u8 x s8 product serves every type: sum (u - bias) y = sum u y - bias sum y. The correction
+ * -bias * (sum of each 4 consecutive y) is formed once per activation block and used for MR rows; with
+ * VNNI it is the starting value of VPDPBUSD. Without VNNI q8_0 keeps its signed quants and uses the sign
+ * trick (|x| * (y with x's sign)), since u = q + 128 would saturate VPMADDUBSW.
+ *
+ * Scales: per 8 blocks, the fp16 scales of the MR rows and NR columns are converted 8 at a time and the
+ * MR x NR x 8 products d_w * d_a stored; each block-pair then costs one broadcast and one FMA. The q4_1 /
+ * q5_1 term m_w * s_a (s = d_a * sum y) is one FMA per 8 blocks into the same accumulator (lanes are
+ * blocks there; the final lane sum does not care). */
+
+enum { G_Q4_0, G_Q4_1, G_Q5_0, G_Q5_1, G_Q8_0 };
+
+#if OK_YMM_REGS >= 32
+#define G32_MR 4
+#define G32_NR 4
+#else
+#define G32_MR 2
+#define G32_NR 4
+#endif
+
+static OK_ALWAYS_INLINE size_t g32_wbytes(int t) {
+    switch (t) {
+    case G_Q4_0: return sizeof(block_q4_0);
+    case G_Q4_1: return sizeof(block_q4_1);
+    case G_Q5_0: return sizeof(block_q5_0);
+    case G_Q5_1: return sizeof(block_q5_1);
+    default: return sizeof(block_q8_0);
+    }
+}
+
+/* q4_1 / q5_1 pair with q8_1 activations (d, s, qs); the others with q8_0 (d, qs). */
+static OK_ALWAYS_INLINE int g32_has_min(int t) { return t == G_Q4_1 || t == G_Q5_1; }
+static OK_ALWAYS_INLINE size_t g32_abytes(int t) { return g32_has_min(t) ? sizeof(block_q8_1) : sizeof(block_q8_0); }
+static OK_ALWAYS_INLINE size_t g32_aqs(int t) { return g32_has_min(t) ? offsetof(block_q8_1, qs) : offsetof(block_q8_0, qs); }
+
+static OK_ALWAYS_INLINE int g32_bias(int t) {
+    switch (t) {
+    case G_Q4_0: return 8;
+    case G_Q5_0: return 16;
+    case G_Q8_0: return OK_USE_VNNI ? 128 : 0; /* AVX2: signed, see above */
+    default: return 0;
+    }
+}
+
+/* The 32 levels of the weight block at p. */
+static OK_ALWAYS_INLINE OK_TARGET __m256i g32_unpack(int t, const uint8_t *p) {
+    switch (t) {
+    case G_Q4_0: return nibbles32(p + offsetof(block_q4_0, qs));
+    case G_Q4_1: return nibbles32(p + offsetof(block_q4_1, qs));
+    case G_Q5_0:
+        return _mm256_or_si256(nibbles32(p + offsetof(block_q5_0, qs)),
+                               _mm256_and_si256(bits32_to_bytes(p + offsetof(block_q5_0, qh)), _mm256_set1_epi8(0x10)));
+    case G_Q5_1:
+        return _mm256_or_si256(nibbles32(p + offsetof(block_q5_1, qs)),
+                               _mm256_and_si256(bits32_to_bytes(p + offsetof(block_q5_1, qh)), _mm256_set1_epi8(0x10)));
+    default: {
+        const __m256i q = load256(p + offsetof(block_q8_0, qs));
+        return OK_USE_VNNI ? _mm256_xor_si256(q, _mm256_set1_epi8((char)0x80)) : q;
+    }
+    }
+}
+
+/* -bias * (sum of each 4 consecutive quants of y), as 8 int32 lanes. */
+static OK_ALWAYS_INLINE OK_TARGET __m256i g32_correction(int t, __m256i y) {
+    const int bias = g32_bias(t);
+    if (!bias) return _mm256_setzero_si256();
+#if OK_USE_VNNI
+    return _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)bias), y));
+#else
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8((char)bias), y), _mm256_set1_epi16(-1));
+#endif
+}
+
+/* Integer dot of one weight block (levels u) with one activation block (quants y), in 8 int32 lanes. */
+static OK_ALWAYS_INLINE OK_TARGET __m256i g32_pair(int t, __m256i u, __m256i y, __m256i corr) {
+#if OK_USE_VNNI
+    (void)t;
+    return _mm256_dpbusd_epi32(corr, u, y);
+#else
+    if (t == G_Q8_0) return dot_s8s8(u, y);
+    const __m256i p = _mm256_madd_epi16(_mm256_maddubs_epi16(u, y), _mm256_set1_epi16(1));
+    return g32_bias(t) ? _mm256_add_epi32(p, corr) : p;
+#endif
+}
+
+/* n (<= 8) fp16 fields `stride` bytes apart as floats; lanes n..7 are 0. */
+static OK_ALWAYS_INLINE OK_TARGET __m256 halves_n(const uint8_t *p, size_t stride, int n) {
+    if (n == 8) return halves8(p, stride);
+    uint16_t h[8] = {0};
+    for (int k = 0; k < n; ++k) memcpy(&h[k], p + (size_t)k * stride, 2);
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+}
+
+/* dst[j] = the fp16 field at p + j * stride as float for j < n; zero from n up to the next multiple of 8. */
+static OK_ALWAYS_INLINE OK_TARGET void halves_to_f32(const uint8_t *p, size_t stride, int n, float *dst) {
+    int j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_store_ps(dst + j, halves8(p + (size_t)j * stride, stride));
+    if (j < n) _mm256_store_ps(dst + j, halves_n(p + (size_t)j * stride, stride, n - j));
+}
+
+/* Scales of one k-chunk (at most G32_KC blocks) as floats, 32-byte aligned rows of G32_KC:
+ *   act: d (and s for q8_1) of the panel's columns, converted once per panel and chunk;
+ *   weights: d (and m for q4_1 / q5_1) of the tile's rows, converted once per row tile and panel. */
+#define G32_KC 64
+#define G32_NC 32
+typedef struct {
+    float d[G32_NC][G32_KC] __attribute__((aligned(32)));
+    float s[G32_NC][G32_KC] __attribute__((aligned(32)));
+} g32_act_scales;
+typedef struct {
+    float d[G32_MR][G32_KC] __attribute__((aligned(32)));
+    float m[G32_MR][G32_KC] __attribute__((aligned(32)));
+} g32_w_scales;
+
+/* Blocks ib .. ib+n-1 (n <= 8, ib a multiple of 8 within the chunk) of an R x C tile. */
+static OK_ALWAYS_INLINE OK_TARGET void g32_group(const int t, const int R, const int C, const int n, const int ib,
+                                                 const uint8_t *w, size_t ws, const uint8_t *a, size_t as,
+                                                 const g32_w_scales *wsc, const g32_act_scales *asc, int c_in_panel,
+                                                 __m256 acc[G32_MR][G32_NR]) {
+    const size_t wb = g32_wbytes(t), ab = g32_abytes(t);
+    /* dd[r][c][j] = d_w(row r, block ib+j) * d_a(column c, block ib+j) */
+    float dd[G32_MR][G32_NR][8] __attribute__((aligned(32)));
+    {
+        __m256 da[G32_NR];
+        for (int c = 0; c < C; ++c) da[c] = _mm256_load_ps(&asc->d[c_in_panel + c][ib]);
+        for (int r = 0; r < R; ++r) {
+            const __m256 dw = _mm256_load_ps(&wsc->d[r][ib]);
+            for (int c = 0; c < C; ++c) _mm256_store_ps(dd[r][c], _mm256_mul_ps(dw, da[c]));
+        }
+    }
+    if (g32_has_min(t)) {
+        /* m_w * s_a; lanes past n are zero in both */
+        __m256 sa[G32_NR];
+        for (int c = 0; c < C; ++c) sa[c] = _mm256_load_ps(&asc->s[c_in_panel + c][ib]);
+        for (int r = 0; r < R; ++r) {
+            const __m256 mw = _mm256_load_ps(&wsc->m[r][ib]);
+            for (int c = 0; c < C; ++c) acc[r][c] = _mm256_fmadd_ps(mw, sa[c], acc[r][c]);
+        }
+    }
+    for (int j = 0; j < n; ++j) {
+        const size_t b = (size_t)(ib + j);
+        __m256i u[G32_MR];
+        for (int r = 0; r < R; ++r) u[r] = g32_unpack(t, w + (size_t)r * ws + b * wb);
+        for (int c = 0; c < C; ++c) {
+            const __m256i y = load256(a + (size_t)c * as + b * ab + g32_aqs(t));
+            const __m256i corr = g32_correction(t, y);
+            for (int r = 0; r < R; ++r) {
+                const __m256 p = _mm256_cvtepi32_ps(g32_pair(t, u[r], y, corr));
+                acc[r][c] = _mm256_fmadd_ps(p, _mm256_broadcast_ss(&dd[r][c][j]), acc[r][c]);
+            }
+        }
+    }
+}
+
+/* Lane sums of four accumulators: lane i of the result is the sum of v[i]. */
+static OK_ALWAYS_INLINE OK_TARGET __m128 hsum4_ps(__m256 v0, __m256 v1, __m256 v2, __m256 v3) {
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(v0, v1), _mm256_hadd_ps(v2, v3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
+/* out (R x C, column stride ld) = acc's lane sums, or += them when `add` (later k-chunks). */
+#define OK_TILE_WRITE(acc, R, C, out, ld, add)                                                     \
+    for (int c_ = 0; c_ < (C); ++c_) {                                                             \
+        float *o_ = (out) + c_ * (ld);                                                             \
+        if ((R) == 4) {                                                                            \
+            __m128 s_ = hsum4_ps((acc)[0][c_], (acc)[(R) > 1][c_], (acc)[(R) > 2 ? 2 : 0][c_],     \
+                                 (acc)[(R) > 3 ? 3 : 0][c_]);                                      \
+            if (add) s_ = _mm_add_ps(s_, _mm_loadu_ps(o_));                                        \
+            _mm_storeu_ps(o_, s_);                                                                 \
+        } else {                                                                                   \
+            for (int r_ = 0; r_ < (R); ++r_) o_[r_] = ((add) ? o_[r_] : 0.0f) + hsum_ps((acc)[r_][c_]); \
+        }                                                                                          \
+    }
+
+/* An R x C tile over nb (<= G32_KC) blocks of a k-chunk. */
+static OK_ALWAYS_INLINE OK_TARGET void g32_tile(const int t, const int R, const int C, int nb, const uint8_t *w,
+                                                size_t ws, const uint8_t *a, size_t as, const g32_w_scales *wsc,
+                                                const g32_act_scales *asc, int c_in_panel, float *out, int64_t ld,
+                                                int add) {
+    __m256 acc[G32_MR][G32_NR];
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+    int ib = 0;
+    for (; ib + 8 <= nb; ib += 8) g32_group(t, R, C, 8, ib, w, ws, a, as, wsc, asc, c_in_panel, acc);
+    if (ib < nb) g32_group(t, R, C, nb - ib, ib, w, ws, a, as, wsc, asc, c_in_panel, acc);
+    OK_TILE_WRITE(acc, R, C, out, ld, add)
+}
+
+/* Loop nest of the 32-element types (see the top of this file), with k cut into chunks of G32_KC blocks
+ * so that the scale buffers have a fixed size; outputs of chunks after the first are added. */
+static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const void *w, size_t ws, int64_t rows,
+                                                 const void *act, size_t as, int64_t cols, float *out, int64_t ld,
+                                                 void (*tile)(int R, int C, int nb, const uint8_t *w, size_t ws,
+                                                              const uint8_t *a, size_t as, const g32_w_scales *wsc,
+                                                              const g32_act_scales *asc, int c_in_panel, float *out,
+                                                              int64_t ld, int add)) {
+    const uint8_t *wb = w, *ab = act;
+    const size_t wbytes = g32_wbytes(t), abytes = g32_abytes(t);
+    const int64_t nb = k / QK32;
+    g32_act_scales asc;
+    g32_w_scales wsc;
+    for (int64_t c0 = 0; c0 < cols; c0 += G32_NC) {
+        const int nc = (int)g_min(G32_NC, cols - c0);
+        for (int64_t k0 = 0; k0 < nb; k0 += G32_KC) {
+            const int kn = (int)g_min(G32_KC, nb - k0);
+            for (int c = 0; c < nc; ++c) {
+                const uint8_t *ac = ab + (size_t)(c0 + c) * as + (size_t)k0 * abytes;
+                halves_to_f32(ac, abytes, kn, asc.d[c]);
+                if (g32_has_min(t)) halves_to_f32(ac + 2, abytes, kn, asc.s[c]);
+            }
+            for (int64_t r0 = 0; r0 < rows; r0 += G32_MR) {
+                const int R = (int)g_min(G32_MR, rows - r0);
+                for (int r = 0; r < R; ++r) {
+                    const uint8_t *wr = wb + (size_t)(r0 + r) * ws + (size_t)k0 * wbytes;
+                    halves_to_f32(wr, wbytes, kn, wsc.d[r]);
+                    if (g32_has_min(t)) halves_to_f32(wr + 2, wbytes, kn, wsc.m[r]);
+                }
+                for (int c = 0; c < nc; c += G32_NR) {
+                    tile(R, (int)g_min(G32_NR, nc - c), kn, wb + (size_t)r0 * ws + (size_t)k0 * wbytes, ws,
+                         ab + (size_t)(c0 + c) * as + (size_t)k0 * abytes, as, &wsc, &asc, c,
+                         out + (c0 + c) * ld + r0, ld, k0 > 0);
+                }
+            }
+        }
+    }
+}
+
+#define OK_GEMM32(name, T)                                                                                    \
+    static OK_TARGET void OK_FN(tile_##name)(int R, int C, int nb, const uint8_t *w, size_t ws,                \
+                                             const uint8_t *a, size_t as, const g32_w_scales *wsc,            \
+                                             const g32_act_scales *asc, int c_in_panel, float *out,           \
+                                             int64_t ld, int add) {                                           \
+        const int t_ = (T);                                                                                   \
+        OK_TILE_SWITCH(OK_GEMM32_BODY, G32_MR, G32_NR, R, C)                                                 \
+    }                                                                                                         \
+    void OK_TARGET OK_FN(ok_gemm_##name)(int64_t k, const void *w, size_t ws, int64_t rows, const void *act,   \
+                                         size_t as, int64_t cols, float *out, int64_t ld) {                   \
+        g32_drive(T, k, w, ws, rows, act, as, cols, out, ld, OK_FN(tile_##name));                            \
+    }
+#define OK_GEMM32_BODY(R, C) g32_tile(t_, R, C, nb, w, ws, a, as, wsc, asc, c_in_panel, out, ld, add)
+
+OK_GEMM32(q4_0, G_Q4_0)
+OK_GEMM32(q4_1, G_Q4_1)
+OK_GEMM32(q5_0, G_Q5_0)
+OK_GEMM32(q5_1, G_Q5_1)
+OK_GEMM32(q8_0, G_Q8_0)
+
+/* ---- K-quants: q4_K and q6_K against q8_K ----
+ *
+ * A 256-element super-block has one fp16 scale d (and dmin for q4_K) and small integer sub-scales. Per
+ * (row, column) the sub-scaled integer sum of the super-block is accumulated in int32 lanes (sub-scale
+ * applied by VPMADDWD, or VPDPWSSD with VNNI) and scaled in float once per super-block, as vec_dot does.
+ * The tile keeps MR x NR int32 and MR x NR float accumulators; the float ones are touched once per
+ * super-block, so when registers run short it is they that the compiler keeps in memory. */
+
+#if OK_YMM_REGS >= 32
+#define GK_MR 4
+#define GK_NR 4
+#else
+#define GK_MR 2
+#define GK_NR 3
+#endif
+
+/* sumi += (u8 levels q times s8 quants y, pairs summed to int16) times int16 lanes sc. */
+static OK_ALWAYS_INLINE OK_TARGET __m256i gk_acc(__m256i sumi, __m256i q, __m256i y, __m256i sc) {
+#if OK_USE_VNNI
+    return _mm256_dpwssd_epi32(sumi, _mm256_maddubs_epi16(q, y), sc);
+#else
+    return _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), sc));
+#endif
+}
+
+/* q4_K: sub-block j (32 elements) of qs holds nibbles: low nibbles of bytes 32(j/2).. for even j, high for odd.
+ * Value = d * sc[j] * q - dmin * mn[j]. The min term of a super-block, dmin * d_y * sum_j mn[j] * ysum[j]
+ * (ysum[j]: sum of sub-block j of y, from the per-16 bsums), is one FMA per (row, column): the row's
+ * 8 floats dmin * mn[j] times the column's 8 floats d_y * ysum[j]. */
+static OK_ALWAYS_INLINE OK_TARGET void gq4k_tile(const int R, const int C, int64_t nb, const uint8_t *w, size_t ws,
+                                                 const uint8_t *a, size_t as, float *out, int64_t ld) {
+    __m256 acc[GK_MR][GK_NR];
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; ++i) {
+        const block_q4_K *x[GK_MR];
+        const block_q8_K *y[GK_NR];
+        for (int r = 0; r < R; ++r) x[r] = (const block_q4_K *)(w + (size_t)r * ws) + i;
+        for (int c = 0; c < C; ++c) y[c] = (const block_q8_K *)(a + (size_t)c * as) + i;
+        /* sub-scales as int32 (s | s << 16), broadcast per sub-block into 16 int16 lanes */
+        int32_t sc32[GK_MR][8];
+        __m256 dw[GK_MR], mins[GK_MR];
+        for (int r = 0; r < R; ++r) {
+            uint8_t sc[8], mn[8];
+            k4_scales_mins(x[r]->scales, sc, mn);
+            for (int j = 0; j < 8; ++j) sc32[r][j] = (int32_t)sc[j] * 0x10001;
+            dw[r] = _mm256_set1_ps(half(x[r]->d));
+            mins[r] = _mm256_mul_ps(_mm256_set1_ps(half(x[r]->dmin)),
+                                    _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn))));
+        }
+        __m256i sumi[GK_MR][GK_NR];
+        for (int r = 0; r < R; ++r)
+            for (int c = 0; c < C; ++c) sumi[r][c] = _mm256_setzero_si256();
+        for (int j = 0; j < 8; ++j) {
+            __m256i q[GK_MR];
+            for (int r = 0; r < R; ++r) {
+                const __m256i v = load256(x[r]->qs + 32 * (j / 2));
+                q[r] = _mm256_and_si256(j & 1 ? _mm256_srli_epi16(v, 4) : v, m4);
+            }
+            for (int c = 0; c < C; ++c) {
+                const __m256i yv = load256(y[c]->qs + 32 * j);
+                for (int r = 0; r < R; ++r) sumi[r][c] = gk_acc(sumi[r][c], q[r], yv, _mm256_set1_epi32(sc32[r][j]));
+            }
+        }
+        for (int c = 0; c < C; ++c) {
+            const __m256 dy = _mm256_set1_ps(y[c]->d);
+            /* per-32 sums of y: bsums[2j] + bsums[2j+1], times d_y */
+            const __m128i bsp = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[c]->bsums),
+                                               _mm_loadu_si128((const __m128i *)(y[c]->bsums + 8)));
+            const __m256 ysum = _mm256_mul_ps(dy, _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(bsp)));
+            for (int r = 0; r < R; ++r) {
+                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], dy), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+                acc[r][c] = _mm256_fnmadd_ps(mins[r], ysum, acc[r][c]);
+            }
+        }
+    }
+    OK_TILE_WRITE(acc, R, C, out, ld, 0)
+}
+
+/* q6_K: levels u = low 4 bits (ql) | 2 high bits (qh) << 4, value u - 32, one int8 scale per 16 elements.
+ * Elements 128h + 32m + l (h < 2, m < 4, l < 32) take ql[64h + l + 32(m & 1)] (low nibble for m < 2,
+ * high for m >= 2) and bits 2m..2m+1 of qh[32h + l]. The -32 is -32 * sum_g sc[g] * bsums[g]. */
+static OK_ALWAYS_INLINE OK_TARGET __m256i gq6k_levels(const block_q6_K *x, int h, int m) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    const __m256i l = load256(x->ql + 64 * h + 32 * (m & 1));
+    const __m256i lo = m < 2 ? _mm256_and_si256(l, m4) : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
+    const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(load256(x->qh + 32 * h), 2 * m), m3);
+    return _mm256_or_si256(lo, _mm256_slli_epi16(hb, 4));
+}
+
+static OK_ALWAYS_INLINE OK_TARGET void gq6k_tile(const int R, const int C, int64_t nb, const uint8_t *w, size_t ws,
+                                                 const uint8_t *a, size_t as, float *out, int64_t ld) {
+    __m256 acc[GK_MR][GK_NR];
+    for (int r = 0; r < R; ++r)
+        for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        const block_q6_K *x[GK_MR];
+        const block_q8_K *y[GK_NR];
+        for (int r = 0; r < R; ++r) x[r] = (const block_q6_K *)(w + (size_t)r * ws) + i;
+        for (int c = 0; c < C; ++c) y[c] = (const block_q8_K *)(a + (size_t)c * as) + i;
+        __m256i sumi[GK_MR][GK_NR];
+        {
+            /* start from -32 * sum_g sc[g] * bsums[g] (lanes of pairs of groups) */
+            __m256i neg32[GK_MR];
+            for (int r = 0; r < R; ++r)
+                neg32[r] = _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[r]->scales)),
+                                              _mm256_set1_epi16(-32));
+            for (int c = 0; c < C; ++c) {
+                const __m256i bs = load256(y[c]->bsums);
+                for (int r = 0; r < R; ++r) sumi[r][c] = _mm256_madd_epi16(neg32[r], bs);
+            }
+        }
+        for (int h = 0; h < 2; ++h) {
+            __m256i sc8[GK_MR];
+            for (int r = 0; r < R; ++r) sc8[r] = scales8_i8(x[r]->scales + 8 * h);
+            for (int m = 0; m < 4; ++m) {
+                __m256i q[GK_MR], sc[GK_MR];
+                for (int r = 0; r < R; ++r) {
+                    q[r] = gq6k_levels(x[r], h, m);
+                    sc[r] = scale_pair(sc8[r], m);
+                }
+                for (int c = 0; c < C; ++c) {
+                    const __m256i yv = load256(y[c]->qs + 128 * h + 32 * m);
+                    for (int r = 0; r < R; ++r) sumi[r][c] = gk_acc(sumi[r][c], q[r], yv, sc[r]);
+                }
+            }
+        }
+        __m256 dw[GK_MR];
+        for (int r = 0; r < R; ++r) dw[r] = _mm256_set1_ps(half(x[r]->d));
+        for (int c = 0; c < C; ++c) {
+            const __m256 dy = _mm256_set1_ps(y[c]->d);
+            for (int r = 0; r < R; ++r)
+                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], dy), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+        }
+    }
+    OK_TILE_WRITE(acc, R, C, out, ld, 0)
+}
+
+#define OK_GEMMK(name, BODY)                                                                         \
+    static OK_TARGET void OK_FN(tile_##name)(int R, int C, int64_t nb, const uint8_t *w, size_t ws,            \
+                                             const uint8_t *a, size_t as, float *out, int64_t ld) {           \
+        OK_TILE_SWITCH(BODY, GK_MR, GK_NR, R, C)                                                             \
+    }                                                                                                         \
+    void OK_TARGET OK_FN(ok_gemm_##name)(int64_t k, const void *w, size_t ws, int64_t rows, const void *act,   \
+                                         size_t as, int64_t cols, float *out, int64_t ld) {                   \
+        gemm_drive(OK_FN(tile_##name), GK_MR, GK_NR, k / QK_K, (size_t)(k / QK_K) * sizeof(block_q8_K), w,    \
+                   ws, rows, act, as, cols, out, ld);                                                         \
+    }
+
+#define OK_GEMMK_BODY_q4_K(R, C) gq4k_tile(R, C, nb, w, ws, a, as, out, ld)
+#define OK_GEMMK_BODY_q6_K(R, C) gq6k_tile(R, C, nb, w, ws, a, as, out, ld)
+
+OK_GEMMK(q4_K, OK_GEMMK_BODY_q4_K)
+OK_GEMMK(q6_K, OK_GEMMK_BODY_q6_K)
