@@ -162,12 +162,19 @@ static OK_ALWAYS_INLINE OK_TARGET __m256i g32_pair(int t, __m256i u, __m256i y, 
 #endif
 }
 
-/* n (<= 8) fp16 fields `stride` bytes apart as floats; lanes n..7 are 0. */
+/* n (<= 8) fp16 fields `stride` bytes apart as floats; lanes n..7 are 0. The halves are gathered in two
+ * 64-bit registers: small stores to a stack array followed by one 16-byte load would stall on store
+ * forwarding. */
 static OK_ALWAYS_INLINE OK_TARGET __m256 halves_n(const uint8_t *p, size_t stride, int n) {
     if (n == 8) return halves8(p, stride);
-    uint16_t h[8] = {0};
-    for (int k = 0; k < n; ++k) memcpy(&h[k], p + (size_t)k * stride, 2);
-    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)h));
+    uint64_t lo = 0, hi = 0;
+    for (int k = 0; k < n; ++k) {
+        uint16_t h;
+        memcpy(&h, p + (size_t)k * stride, 2);
+        if (k < 4) lo |= (uint64_t)h << (16 * k);
+        else hi |= (uint64_t)h << (16 * (k - 4));
+    }
+    return _mm256_cvtph_ps(_mm_set_epi64x((long long)hi, (long long)lo));
 }
 
 /* dst[j] = the fp16 field at p + j * stride as float for j < n; zero from n up to the next multiple of 8. */
@@ -177,33 +184,47 @@ static OK_ALWAYS_INLINE OK_TARGET void halves_to_f32(const uint8_t *p, size_t st
     if (j < n) _mm256_store_ps(dst + j, halves_n(p + (size_t)j * stride, stride, n - j));
 }
 
-/* Scales of one k-chunk (at most G32_KC blocks) as floats, 32-byte aligned rows of G32_KC:
- *   act: d (and s for q8_1) of the panel's columns, converted once per panel and chunk;
- *   weights: d (and m for q4_1 / q5_1) of the tile's rows, converted once per row tile and panel. */
-#define G32_KC 64
+/* One k-chunk (at most G32_KC blocks) in the forms the micro-kernel reads, rows 32-byte aligned:
+ *   act scales: d (and s for q8_1) of the panel's columns as floats, converted once per panel and chunk;
+ *   weight pack: the tile's rows unpacked to 32 levels per block (g32_unpack) and their d (and m for
+ *   q4_1 / q5_1) as floats, once per row tile and panel, then read by every column tile of the panel.
+ * Float rows are zero past the chunk's last block up to a multiple of 8 (see halves_to_f32). */
+#define G32_KC 32
 #define G32_NC 32
 typedef struct {
     float d[G32_NC][G32_KC] __attribute__((aligned(32)));
     float s[G32_NC][G32_KC] __attribute__((aligned(32)));
 } g32_act_scales;
 typedef struct {
+    uint8_t q[G32_MR][G32_KC][QK32] __attribute__((aligned(32)));
     float d[G32_MR][G32_KC] __attribute__((aligned(32)));
     float m[G32_MR][G32_KC] __attribute__((aligned(32)));
-} g32_w_scales;
+} g32_w_pack;
+
+/* Packs R rows (w, stride ws) of nb blocks for type t. */
+static OK_ALWAYS_INLINE OK_TARGET void g32_pack(const int t, int R, int nb, const uint8_t *w, size_t ws, g32_w_pack *pk) {
+    const size_t wb = g32_wbytes(t);
+    for (int r = 0; r < R; ++r) {
+        const uint8_t *wr = w + (size_t)r * ws;
+        halves_to_f32(wr, wb, nb, pk->d[r]);
+        if (g32_has_min(t)) halves_to_f32(wr + 2, wb, nb, pk->m[r]);
+        for (int b = 0; b < nb; ++b) _mm256_store_si256((__m256i *)pk->q[r][b], g32_unpack(t, wr + (size_t)b * wb));
+    }
+}
 
 /* Blocks ib .. ib+n-1 (n <= 8, ib a multiple of 8 within the chunk) of an R x C tile. */
 static OK_ALWAYS_INLINE OK_TARGET void g32_group(const int t, const int R, const int C, const int n, const int ib,
-                                                 const uint8_t *w, size_t ws, const uint8_t *a, size_t as,
-                                                 const g32_w_scales *wsc, const g32_act_scales *asc, int c_in_panel,
+                                                 const g32_w_pack *pk, const uint8_t *a, size_t as,
+                                                 const g32_act_scales *asc, int c_in_panel,
                                                  __m256 acc[G32_MR][G32_NR]) {
-    const size_t wb = g32_wbytes(t), ab = g32_abytes(t);
+    const size_t ab = g32_abytes(t);
     /* dd[r][c][j] = d_w(row r, block ib+j) * d_a(column c, block ib+j) */
     float dd[G32_MR][G32_NR][8] __attribute__((aligned(32)));
     {
         __m256 da[G32_NR];
         for (int c = 0; c < C; ++c) da[c] = _mm256_load_ps(&asc->d[c_in_panel + c][ib]);
         for (int r = 0; r < R; ++r) {
-            const __m256 dw = _mm256_load_ps(&wsc->d[r][ib]);
+            const __m256 dw = _mm256_load_ps(&pk->d[r][ib]);
             for (int c = 0; c < C; ++c) _mm256_store_ps(dd[r][c], _mm256_mul_ps(dw, da[c]));
         }
     }
@@ -212,14 +233,14 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_group(const int t, const int R, const
         __m256 sa[G32_NR];
         for (int c = 0; c < C; ++c) sa[c] = _mm256_load_ps(&asc->s[c_in_panel + c][ib]);
         for (int r = 0; r < R; ++r) {
-            const __m256 mw = _mm256_load_ps(&wsc->m[r][ib]);
+            const __m256 mw = _mm256_load_ps(&pk->m[r][ib]);
             for (int c = 0; c < C; ++c) acc[r][c] = _mm256_fmadd_ps(mw, sa[c], acc[r][c]);
         }
     }
     for (int j = 0; j < n; ++j) {
         const size_t b = (size_t)(ib + j);
         __m256i u[G32_MR];
-        for (int r = 0; r < R; ++r) u[r] = g32_unpack(t, w + (size_t)r * ws + b * wb);
+        for (int r = 0; r < R; ++r) u[r] = _mm256_load_si256((const __m256i *)pk->q[r][b]);
         for (int c = 0; c < C; ++c) {
             const __m256i y = load256(a + (size_t)c * as + b * ab + g32_aqs(t));
             const __m256i corr = g32_correction(t, y);
@@ -252,32 +273,31 @@ static OK_ALWAYS_INLINE OK_TARGET __m128 hsum4_ps(__m256 v0, __m256 v1, __m256 v
     }
 
 /* An R x C tile over nb (<= G32_KC) blocks of a k-chunk. */
-static OK_ALWAYS_INLINE OK_TARGET void g32_tile(const int t, const int R, const int C, int nb, const uint8_t *w,
-                                                size_t ws, const uint8_t *a, size_t as, const g32_w_scales *wsc,
-                                                const g32_act_scales *asc, int c_in_panel, float *out, int64_t ld,
-                                                int add) {
+static OK_ALWAYS_INLINE OK_TARGET void g32_tile(const int t, const int R, const int C, int nb, const g32_w_pack *pk,
+                                                const uint8_t *a, size_t as, const g32_act_scales *asc,
+                                                int c_in_panel, float *out, int64_t ld, int add) {
     __m256 acc[G32_MR][G32_NR];
     for (int r = 0; r < R; ++r)
         for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
     int ib = 0;
-    for (; ib + 8 <= nb; ib += 8) g32_group(t, R, C, 8, ib, w, ws, a, as, wsc, asc, c_in_panel, acc);
-    if (ib < nb) g32_group(t, R, C, nb - ib, ib, w, ws, a, as, wsc, asc, c_in_panel, acc);
+    for (; ib + 8 <= nb; ib += 8) g32_group(t, R, C, 8, ib, pk, a, as, asc, c_in_panel, acc);
+    if (ib < nb) g32_group(t, R, C, nb - ib, ib, pk, a, as, asc, c_in_panel, acc);
     OK_TILE_WRITE(acc, R, C, out, ld, add)
 }
 
+typedef void (*g32_tile_fn)(int R, int C, int nb, const g32_w_pack *pk, const uint8_t *a, size_t as,
+                            const g32_act_scales *asc, int c_in_panel, float *out, int64_t ld, int add);
+
 /* Loop nest of the 32-element types (see the top of this file), with k cut into chunks of G32_KC blocks
- * so that the scale buffers have a fixed size; outputs of chunks after the first are added. */
+ * so that the buffers have a fixed size (about 13 KiB of stack); outputs of later chunks are added. */
 static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const void *w, size_t ws, int64_t rows,
                                                  const void *act, size_t as, int64_t cols, float *out, int64_t ld,
-                                                 void (*tile)(int R, int C, int nb, const uint8_t *w, size_t ws,
-                                                              const uint8_t *a, size_t as, const g32_w_scales *wsc,
-                                                              const g32_act_scales *asc, int c_in_panel, float *out,
-                                                              int64_t ld, int add)) {
+                                                 g32_tile_fn tile) {
     const uint8_t *wb = w, *ab = act;
     const size_t wbytes = g32_wbytes(t), abytes = g32_abytes(t);
     const int64_t nb = k / QK32;
     g32_act_scales asc;
-    g32_w_scales wsc;
+    g32_w_pack pk;
     for (int64_t c0 = 0; c0 < cols; c0 += G32_NC) {
         const int nc = (int)g_min(G32_NC, cols - c0);
         for (int64_t k0 = 0; k0 < nb; k0 += G32_KC) {
@@ -289,15 +309,10 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const v
             }
             for (int64_t r0 = 0; r0 < rows; r0 += G32_MR) {
                 const int R = (int)g_min(G32_MR, rows - r0);
-                for (int r = 0; r < R; ++r) {
-                    const uint8_t *wr = wb + (size_t)(r0 + r) * ws + (size_t)k0 * wbytes;
-                    halves_to_f32(wr, wbytes, kn, wsc.d[r]);
-                    if (g32_has_min(t)) halves_to_f32(wr + 2, wbytes, kn, wsc.m[r]);
-                }
+                g32_pack(t, R, kn, wb + (size_t)r0 * ws + (size_t)k0 * wbytes, ws, &pk);
                 for (int c = 0; c < nc; c += G32_NR) {
-                    tile(R, (int)g_min(G32_NR, nc - c), kn, wb + (size_t)r0 * ws + (size_t)k0 * wbytes, ws,
-                         ab + (size_t)(c0 + c) * as + (size_t)k0 * abytes, as, &wsc, &asc, c,
-                         out + (c0 + c) * ld + r0, ld, k0 > 0);
+                    tile(R, (int)g_min(G32_NR, nc - c), kn, &pk, ab + (size_t)(c0 + c) * as + (size_t)k0 * abytes, as,
+                         &asc, c, out + (c0 + c) * ld + r0, ld, k0 > 0);
                 }
             }
         }
@@ -305,9 +320,8 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const v
 }
 
 #define OK_GEMM32(name, T)                                                                                    \
-    static OK_TARGET void OK_FN(tile_##name)(int R, int C, int nb, const uint8_t *w, size_t ws,                \
-                                             const uint8_t *a, size_t as, const g32_w_scales *wsc,            \
-                                             const g32_act_scales *asc, int c_in_panel, float *out,           \
+    static OK_TARGET void OK_FN(tile_##name)(int R, int C, int nb, const g32_w_pack *pk, const uint8_t *a,     \
+                                             size_t as, const g32_act_scales *asc, int c_in_panel, float *out, \
                                              int64_t ld, int add) {                                           \
         const int t_ = (T);                                                                                   \
         OK_TILE_SWITCH(OK_GEMM32_BODY, G32_MR, G32_NR, R, C)                                                 \
@@ -316,7 +330,7 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const v
                                          size_t as, int64_t cols, float *out, int64_t ld) {                   \
         g32_drive(T, k, w, ws, rows, act, as, cols, out, ld, OK_FN(tile_##name));                            \
     }
-#define OK_GEMM32_BODY(R, C) g32_tile(t_, R, C, nb, w, ws, a, as, wsc, asc, c_in_panel, out, ld, add)
+#define OK_GEMM32_BODY(R, C) g32_tile(t_, R, C, nb, pk, a, as, asc, c_in_panel, out, ld, add)
 
 OK_GEMM32(q4_0, G_Q4_0)
 OK_GEMM32(q4_1, G_Q4_1)
