@@ -12,7 +12,7 @@
 
 #define OK_TABLE_ENTRIES(q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, f16, bf16, f32, sfx, ...)   \
     {                                                                                                     \
-        .gemm = __VA_ARGS__,                                                                              \
+        __VA_ARGS__                                                                                       \
         .vec_dot = {                                                                                      \
             [OK_T_F32] = f32, [OK_T_F16] = f16, [OK_T_BF16] = bf16,                                       \
             [OK_T_Q4_0] = q4_0, [OK_T_Q4_1] = q4_1, [OK_T_Q5_0] = q5_0, [OK_T_Q5_1] = q5_1,               \
@@ -24,14 +24,19 @@
         .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
     }
 
-/* Tiled matmuls of a path (weight types without one use ok_matmul's loop over vec_dot). */
-#define OK_NO_GEMMS {0}
-#define OK_X86_GEMMS(sfx)                                                                                  \
-    {                                                                                                     \
+/* Tiled matmuls and activation quantizers of a path (weight types without a tiled matmul use ok_matmul's
+ * loop over vec_dot; types without a quantizer the reference one). */
+#define OK_NO_EXTRAS
+#define OK_X86_EXTRAS(sfx)                                                                                 \
+    .gemm = {                                                                                             \
         [OK_T_Q4_0] = ok_gemm_q4_0_##sfx, [OK_T_Q4_1] = ok_gemm_q4_1_##sfx, [OK_T_Q5_0] = ok_gemm_q5_0_##sfx, \
         [OK_T_Q5_1] = ok_gemm_q5_1_##sfx, [OK_T_Q8_0] = ok_gemm_q8_0_##sfx, [OK_T_Q4_K] = ok_gemm_q4_K_##sfx, \
         [OK_T_Q6_K] = ok_gemm_q6_K_##sfx,                                                                 \
-    }
+    },                                                                                                    \
+    .quantize = {                                                                                         \
+        [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
+        [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
+    },
 
 /* A table whose every kernel comes from one path. */
 #define OK_FULL_TABLE(sfx, ...)                                                                             \
@@ -41,13 +46,13 @@
                      ok_vec_dot_q6_K_##sfx, ok_vec_dot_f16_##sfx, ok_vec_dot_bf16_##sfx,                    \
                      ok_vec_dot_f32_##sfx, sfx, __VA_ARGS__)
 
-static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_GEMMS);
+static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_EXTRAS);
 #if OK_HAVE_X86_KERNELS
-static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_GEMMS(avx2));
-static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_GEMMS(avx512));
+static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_EXTRAS(avx2));
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512));
 #endif
 #if OK_HAVE_NEON_KERNELS
-static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_GEMMS);
+static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_EXTRAS);
 #endif
 
 static _Atomic(const ok_kernel_table *) current_table = &table_generic;
@@ -191,6 +196,18 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                     const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     matmul_with(table_for(path), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+}
+
+int ok_quantize_row_accelerated(int type, const float *x, void *y, int64_t n) {
+    if (type < 0 || type >= OK_T_COUNT || !current()->quantize[type]) return 0;
+    current()->quantize[type](x, y, n);
+    return 1;
+}
+
+void ok_quantize_row_path(int path, int type, const float *x, void *y, int64_t n) {
+    const ok_kernel_table *t = table_for(path);
+    if (type >= 0 && type < OK_T_COUNT && t->quantize[type]) t->quantize[type](x, y, n);
+    else ok_quantize_row_reference(type, x, y, n);
 }
 
 float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }

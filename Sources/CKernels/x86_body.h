@@ -493,3 +493,4 @@ float OK_TARGET OK_FN(ok_vec_dot_f32)(int64_t n, const void *w, const void *act)
 }
 
 #include "x86_gemm.h"
+#include "x86_quant.h"

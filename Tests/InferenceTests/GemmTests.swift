@@ -248,6 +248,39 @@ final class GemmTests: XCTestCase {
         }
     }
 
+    /// The activation quantizers the matmul input goes through: SIMD paths must write the reference's bytes,
+    /// including roundf's halves away from zero (q8_0, q8_1), ties to even (q8_K), the sign of the first
+    /// largest magnitude (q8_K), all-zero blocks and extreme scales.
+    func testSIMDActivationQuantizersMatchReference() throws {
+        let simd = paths.filter { $0 != .generic }
+        if simd.isEmpty { throw XCTSkip("no SIMD path on this CPU") }
+        var rng = QuantTestRNG(seed: 0x6E33_0008)
+        let n = 1024
+        var cases: [(String, [Float])] = []
+        cases.append(("uniform", (0..<n).map { _ in Float.random(in: -3...3, using: &rng) }))
+        // |max| = 127 makes the step exactly 1, so k + 0.5 values are exact ties
+        cases.append(("ties", (0..<n).map { i in i % 32 == 0 ? 127 : Float(Int.random(in: -126...125, using: &rng)) + 0.5 }))
+        cases.append(("negative ties", (0..<n).map { i in i % 32 == 5 ? -127 : Float(Int.random(in: -126...125, using: &rng)) - 0.5 }))
+        cases.append(("opposite extremes", (0..<n).map { i in i % 7 == 0 ? (i % 2 == 0 ? 5 : -5) : Float.random(in: -5...5, using: &rng) }))
+        cases.append(("zeros and tiny", (0..<n).map { i in i < 300 ? 0 : Float.random(in: -1...1, using: &rng) * 1e-38 }))
+        cases.append(("huge", (0..<n).map { _ in Float.random(in: -1...1, using: &rng) * 3e38 }))
+        cases.append(("coarse", (0..<n).map { _ in Float(Int.random(in: -40...40, using: &rng)) / 8 }))
+        for (name, x) in cases {
+            for t in [GGMLType.q8_0, .q8_1, .q8_K] {
+                func quantize(_ path: KernelPath) -> [UInt8] {
+                    var out = [UInt8](repeating: 0xEE, count: QuantRef.rowBytes(t, n) + 16)
+                    x.withUnsafeBufferPointer { src in
+                        out.withUnsafeMutableBytes { ok_quantize_row_path(path.rawValue, Int32(t.rawValue), src.baseAddress!, $0.baseAddress!, Int64(n)) }
+                    }
+                    return out
+                }
+                let reference = quantize(.generic)
+                XCTAssertEqual(Array(reference.suffix(16)), [UInt8](repeating: 0xEE, count: 16))
+                for path in simd { XCTAssertEqual(quantize(path), reference, "\(path) \(t) \(name)") }
+            }
+        }
+    }
+
     func testTiledPathsAreExercisedOnX86() throws {
         // Guards against the tests above passing vacuously: on x86 the AVX2 path (whose tiled kernels share
         // their body with AVX-512) must be available, and its tiled matmul must differ from the generic one

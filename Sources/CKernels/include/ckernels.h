@@ -44,9 +44,14 @@ size_t ok_row_size(int type, int64_t n);
 /* 1 if ok_quantize_row / ok_dequantize_row handle the type. */
 int ok_quantize_supported(int type);
 int ok_dequantize_supported(int type);
-/* Reference (deterministic, scalar) quantization of n floats into `type` blocks, as ggml's
- * quantize_row_*_ref does. Does nothing for unsupported types. */
+/* Reference (deterministic) quantization of n floats into `type` blocks, as ggml's quantize_row_*_ref
+ * does. Does nothing for unsupported types. The activation formats q8_0, q8_1 and q8_K use the current
+ * path's SIMD quantizer where it has one, which writes the same bytes as the scalar reference for finite
+ * input (NaN and infinity give unspecified quants, as in the reference, whose float-to-int conversion of
+ * them is undefined). */
 void ok_quantize_row(int type, const float *x, void *y, int64_t n);
+/* Same on an explicit path, for tests (paths without a SIMD quantizer for the type use the reference). */
+void ok_quantize_row_path(int path, int type, const float *x, void *y, int64_t n);
 /* Exact ggml dequantization of n elements. Does nothing for unsupported types. */
 void ok_dequantize_row(int type, const void *x, float *y, int64_t n);
 
