@@ -27,34 +27,6 @@
 
 static OK_ALWAYS_INLINE int64_t g_min(int64_t a, int64_t b) { return a < b ? a : b; }
 
-/* One micro-kernel call: R (<= MR) weight rows from w, C (<= NR) activation columns from a, nb blocks each. */
-typedef void (*ok_tile_fn)(int R, int C, int64_t nb, const uint8_t *w, size_t ws, const uint8_t *a, size_t as,
-                           float *out, int64_t ld);
-
-/* Columns per panel: as many whole tiles as fit in ~192 KiB of activations (L2 holds them while every
- * row tile passes), at least one tile. */
-static OK_ALWAYS_INLINE int64_t panel_cols(size_t act_row_bytes, int nr) {
-    const int64_t fit = (int64_t)((192u << 10) / (act_row_bytes ? act_row_bytes : 1));
-    return fit < nr ? nr : fit / nr * nr;
-}
-
-static OK_ALWAYS_INLINE OK_TARGET void gemm_drive(ok_tile_fn tile, int mr, int nr, int64_t nb, size_t act_row_bytes,
-                                                  const void *w, size_t ws, int64_t rows, const void *act, size_t as,
-                                                  int64_t cols, float *out, int64_t ld) {
-    const uint8_t *wb = w, *ab = act;
-    const int64_t nc = panel_cols(act_row_bytes, nr);
-    for (int64_t c0 = 0; c0 < cols; c0 += nc) {
-        const int64_t c1 = g_min(cols, c0 + nc);
-        for (int64_t r0 = 0; r0 < rows; r0 += mr) {
-            const int R = (int)g_min(mr, rows - r0);
-            for (int64_t c = c0; c < c1; c += nr) {
-                tile(R, (int)g_min(nr, c1 - c), nb, wb + (size_t)r0 * ws, ws, ab + (size_t)c * as, as,
-                     out + c * ld + r0, ld);
-            }
-        }
-    }
-}
-
 /* The switch that turns run-time tile sizes (edges of the matrix) into compile-time ones, so that every
  * instance of the always-inline BODY(R, C) has its loops unrolled and its accumulators in registers. */
 #define OK_TILE_CASE(BODY, MR, NR, R, C)                                                  \
@@ -93,8 +65,8 @@ enum { G_Q4_0, G_Q4_1, G_Q5_0, G_Q5_1, G_Q8_0 };
 #define G32_MR 4
 #define G32_NR 4
 #else
-#define G32_MR 2
-#define G32_NR 4
+#define G32_MR 4
+#define G32_NR 2
 #endif
 
 static OK_ALWAYS_INLINE size_t g32_wbytes(int t) {
@@ -190,7 +162,7 @@ static OK_ALWAYS_INLINE OK_TARGET void halves_to_f32(const uint8_t *p, size_t st
  *   q4_1 / q5_1) as floats, once per row tile and panel, then read by every column tile of the panel.
  * Float rows are zero past the chunk's last block up to a multiple of 8 (see halves_to_f32). */
 #define G32_KC 32
-#define G32_NC 32
+#define G32_NC 64
 typedef struct {
     float d[G32_NC][G32_KC] __attribute__((aligned(32)));
     float s[G32_NC][G32_KC] __attribute__((aligned(32)));
@@ -289,7 +261,7 @@ typedef void (*g32_tile_fn)(int R, int C, int nb, const g32_w_pack *pk, const ui
                             const g32_act_scales *asc, int c_in_panel, float *out, int64_t ld, int add);
 
 /* Loop nest of the 32-element types (see the top of this file), with k cut into chunks of G32_KC blocks
- * so that the buffers have a fixed size (about 13 KiB of stack); outputs of later chunks are added. */
+ * so that the buffers have a fixed size (about 21 KiB of stack); outputs of later chunks are added. */
 static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const void *w, size_t ws, int64_t rows,
                                                  const void *act, size_t as, int64_t cols, float *out, int64_t ld,
                                                  g32_tile_fn tile) {
@@ -350,7 +322,7 @@ OK_GEMM32(q8_0, G_Q8_0)
 #define GK_MR 4
 #define GK_NR 4
 #else
-#define GK_MR 2
+#define GK_MR 3
 #define GK_NR 3
 #endif
 
@@ -363,133 +335,160 @@ static OK_ALWAYS_INLINE OK_TARGET __m256i gk_acc(__m256i sumi, __m256i q, __m256
 #endif
 }
 
-/* q4_K: sub-block j (32 elements) of qs holds nibbles: low nibbles of bytes 32(j/2).. for even j, high for odd.
- * Value = d * sc[j] * q - dmin * mn[j]. The min term of a super-block, dmin * d_y * sum_j mn[j] * ysum[j]
- * (ysum[j]: sum of sub-block j of y, from the per-16 bsums), is one FMA per (row, column): the row's
- * 8 floats dmin * mn[j] times the column's 8 floats d_y * ysum[j]. */
-static OK_ALWAYS_INLINE OK_TARGET void gq4k_tile(const int R, const int C, int64_t nb, const uint8_t *w, size_t ws,
-                                                 const uint8_t *a, size_t as, float *out, int64_t ld) {
+/* Packed k-chunk of a row tile (at most GK_KC super-blocks), in the form the micro-kernel reads:
+ *   q:   the 256 levels of each super-block in element order (u8: q4_K 0..15, q6_K 0..63);
+ *   sc:  per 32 elements, the int16 lanes VPMADDWD / VPDPWSSD multiply the pair sums with: the sub-block
+ *        scale in all 16 lanes (q4_K), or the scales of its two 16-element groups in lanes 0..7 / 8..15 (q6_K);
+ *   d:   the super-block scale d as float;
+ *   mins (q4_K): dmin * mn[j] as floats, j = sub-block;
+ *   neg32 (q6_K): -32 * scale[g] as int16, g = 16-element group (levels are value + 32). */
+#define GK_KC 4
+#define GK_NC 64
+typedef struct {
+    uint8_t q[GK_MR][GK_KC][QK_K] __attribute__((aligned(32)));
+    int16_t sc[GK_MR][GK_KC][8][16] __attribute__((aligned(32)));
+    float mins[GK_MR][GK_KC][8] __attribute__((aligned(32)));
+    int16_t neg32[GK_MR][GK_KC][16] __attribute__((aligned(32)));
+    float d[GK_MR][GK_KC];
+} gk_w_pack;
+
+enum { GK_Q4_K, GK_Q6_K };
+
+static OK_ALWAYS_INLINE OK_TARGET void gk_pack_q4_K(const block_q4_K *x, gk_w_pack *pk, int r, int i) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    uint8_t sc[8], mn[8];
+    k4_scales_mins(x->scales, sc, mn);
+    for (int t = 0; t < 4; ++t) {
+        /* qs[32t .. 32t+31]: low nibbles are sub-block 2t, high nibbles sub-block 2t+1 */
+        const __m256i v = load256(x->qs + 32 * t);
+        _mm256_store_si256((__m256i *)pk->q[r][i] + 2 * t, _mm256_and_si256(v, m4));
+        _mm256_store_si256((__m256i *)pk->q[r][i] + 2 * t + 1, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+    }
+    for (int j = 0; j < 8; ++j) _mm256_store_si256((__m256i *)pk->sc[r][i][j], _mm256_set1_epi16(sc[j]));
+    pk->d[r][i] = half(x->d);
+    _mm256_store_ps(pk->mins[r][i], _mm256_mul_ps(_mm256_set1_ps(half(x->dmin)),
+                                                  _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn)))));
+}
+
+/* q6_K levels u = low 4 bits (ql) | 2 high bits (qh) << 4, value u - 32, one int8 scale per 16 elements.
+ * Elements 128h + 32m + l (h < 2, m < 4, l < 32) take ql[64h + l + 32(m & 1)] (low nibble for m < 2,
+ * high for m >= 2) and bits 2m..2m+1 of qh[32h + l]. */
+static OK_ALWAYS_INLINE OK_TARGET void gk_pack_q6_K(const block_q6_K *x, gk_w_pack *pk, int r, int i) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
+    for (int h = 0; h < 2; ++h) {
+        const __m256i l0 = load256(x->ql + 64 * h), l1 = load256(x->ql + 64 * h + 32), qh = load256(x->qh + 32 * h);
+        const __m256i sc8 = scales8_i8(x->scales + 8 * h);
+        for (int m = 0; m < 4; ++m) {
+            const __m256i l = m & 1 ? l1 : l0;
+            const __m256i lo = m < 2 ? _mm256_and_si256(l, m4) : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
+            const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * m), m3);
+            _mm256_store_si256((__m256i *)pk->q[r][i] + 4 * h + m, _mm256_or_si256(lo, _mm256_slli_epi16(hb, 4)));
+            _mm256_store_si256((__m256i *)pk->sc[r][i][4 * h + m], scale_pair(sc8, m));
+        }
+    }
+    _mm256_store_si256((__m256i *)pk->neg32[r][i],
+                       _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x->scales)),
+                                          _mm256_set1_epi16(-32)));
+    pk->d[r][i] = half(x->d);
+}
+
+/* An R x C tile over nb (<= GK_KC) super-blocks. Per super-block and (row, column): int32 lanes sumi
+ * collect sc * (level . y) over the 8 runs of 32 elements (plus, q6_K, -32 * sum_g scale[g] * bsums[g]),
+ * then acc += d_w * d_y * sumi; q4_K also subtracts its min term, the row's 8 floats dmin * mn[j] times the
+ * column's 8 floats d_y * (sum of y over sub-block j, from the per-16 bsums): one FMA. */
+static OK_ALWAYS_INLINE OK_TARGET void gk_tile(const int t, const int R, const int C, int nb, const gk_w_pack *pk,
+                                               const uint8_t *a, size_t as, float *out, int64_t ld, int add) {
     __m256 acc[GK_MR][GK_NR];
     for (int r = 0; r < R; ++r)
         for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    for (int64_t i = 0; i < nb; ++i) {
-        const block_q4_K *x[GK_MR];
+    for (int i = 0; i < nb; ++i) {
         const block_q8_K *y[GK_NR];
-        for (int r = 0; r < R; ++r) x[r] = (const block_q4_K *)(w + (size_t)r * ws) + i;
         for (int c = 0; c < C; ++c) y[c] = (const block_q8_K *)(a + (size_t)c * as) + i;
-        /* sub-scales as int32 (s | s << 16), broadcast per sub-block into 16 int16 lanes */
-        int32_t sc32[GK_MR][8];
-        __m256 dw[GK_MR], mins[GK_MR];
-        for (int r = 0; r < R; ++r) {
-            uint8_t sc[8], mn[8];
-            k4_scales_mins(x[r]->scales, sc, mn);
-            for (int j = 0; j < 8; ++j) sc32[r][j] = (int32_t)sc[j] * 0x10001;
-            dw[r] = _mm256_set1_ps(half(x[r]->d));
-            mins[r] = _mm256_mul_ps(_mm256_set1_ps(half(x[r]->dmin)),
-                                    _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)mn))));
-        }
         __m256i sumi[GK_MR][GK_NR];
-        for (int r = 0; r < R; ++r)
-            for (int c = 0; c < C; ++c) sumi[r][c] = _mm256_setzero_si256();
+        if (t == GK_Q6_K) {
+            for (int c = 0; c < C; ++c) {
+                const __m256i bs = load256(y[c]->bsums);
+                for (int r = 0; r < R; ++r)
+                    sumi[r][c] = _mm256_madd_epi16(_mm256_load_si256((const __m256i *)pk->neg32[r][i]), bs);
+            }
+        } else {
+            for (int r = 0; r < R; ++r)
+                for (int c = 0; c < C; ++c) sumi[r][c] = _mm256_setzero_si256();
+        }
         for (int j = 0; j < 8; ++j) {
-            __m256i q[GK_MR];
+            __m256i q[GK_MR], sc[GK_MR];
             for (int r = 0; r < R; ++r) {
-                const __m256i v = load256(x[r]->qs + 32 * (j / 2));
-                q[r] = _mm256_and_si256(j & 1 ? _mm256_srli_epi16(v, 4) : v, m4);
+                q[r] = _mm256_load_si256((const __m256i *)pk->q[r][i] + j);
+                sc[r] = _mm256_load_si256((const __m256i *)pk->sc[r][i][j]);
             }
             for (int c = 0; c < C; ++c) {
                 const __m256i yv = load256(y[c]->qs + 32 * j);
-                for (int r = 0; r < R; ++r) sumi[r][c] = gk_acc(sumi[r][c], q[r], yv, _mm256_set1_epi32(sc32[r][j]));
+                for (int r = 0; r < R; ++r) sumi[r][c] = gk_acc(sumi[r][c], q[r], yv, sc[r]);
             }
         }
         for (int c = 0; c < C; ++c) {
             const __m256 dy = _mm256_set1_ps(y[c]->d);
-            /* per-32 sums of y: bsums[2j] + bsums[2j+1], times d_y */
-            const __m128i bsp = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[c]->bsums),
-                                               _mm_loadu_si128((const __m128i *)(y[c]->bsums + 8)));
-            const __m256 ysum = _mm256_mul_ps(dy, _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(bsp)));
+            __m256 ysum = _mm256_setzero_ps();
+            if (t == GK_Q4_K) {
+                /* per-32 sums of y: bsums[2j] + bsums[2j+1], times d_y */
+                const __m128i bsp = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[c]->bsums),
+                                                   _mm_loadu_si128((const __m128i *)(y[c]->bsums + 8)));
+                ysum = _mm256_mul_ps(dy, _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(bsp)));
+            }
             for (int r = 0; r < R; ++r) {
-                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], dy), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
-                acc[r][c] = _mm256_fnmadd_ps(mins[r], ysum, acc[r][c]);
+                const __m256 dd = _mm256_mul_ps(_mm256_broadcast_ss(&pk->d[r][i]), dy);
+                acc[r][c] = _mm256_fmadd_ps(dd, _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
+                if (t == GK_Q4_K) acc[r][c] = _mm256_fnmadd_ps(_mm256_load_ps(pk->mins[r][i]), ysum, acc[r][c]);
             }
         }
     }
-    OK_TILE_WRITE(acc, R, C, out, ld, 0)
+    OK_TILE_WRITE(acc, R, C, out, ld, add)
 }
 
-/* q6_K: levels u = low 4 bits (ql) | 2 high bits (qh) << 4, value u - 32, one int8 scale per 16 elements.
- * Elements 128h + 32m + l (h < 2, m < 4, l < 32) take ql[64h + l + 32(m & 1)] (low nibble for m < 2,
- * high for m >= 2) and bits 2m..2m+1 of qh[32h + l]. The -32 is -32 * sum_g sc[g] * bsums[g]. */
-static OK_ALWAYS_INLINE OK_TARGET __m256i gq6k_levels(const block_q6_K *x, int h, int m) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m3 = _mm256_set1_epi8(3);
-    const __m256i l = load256(x->ql + 64 * h + 32 * (m & 1));
-    const __m256i lo = m < 2 ? _mm256_and_si256(l, m4) : _mm256_and_si256(_mm256_srli_epi16(l, 4), m4);
-    const __m256i hb = _mm256_and_si256(_mm256_srli_epi16(load256(x->qh + 32 * h), 2 * m), m3);
-    return _mm256_or_si256(lo, _mm256_slli_epi16(hb, 4));
-}
+typedef void (*gk_tile_fn)(int R, int C, int nb, const gk_w_pack *pk, const uint8_t *a, size_t as, float *out,
+                           int64_t ld, int add);
 
-static OK_ALWAYS_INLINE OK_TARGET void gq6k_tile(const int R, const int C, int64_t nb, const uint8_t *w, size_t ws,
-                                                 const uint8_t *a, size_t as, float *out, int64_t ld) {
-    __m256 acc[GK_MR][GK_NR];
-    for (int r = 0; r < R; ++r)
-        for (int c = 0; c < C; ++c) acc[r][c] = _mm256_setzero_ps();
-    for (int64_t i = 0; i < nb; ++i) {
-        const block_q6_K *x[GK_MR];
-        const block_q8_K *y[GK_NR];
-        for (int r = 0; r < R; ++r) x[r] = (const block_q6_K *)(w + (size_t)r * ws) + i;
-        for (int c = 0; c < C; ++c) y[c] = (const block_q8_K *)(a + (size_t)c * as) + i;
-        __m256i sumi[GK_MR][GK_NR];
-        {
-            /* start from -32 * sum_g sc[g] * bsums[g] (lanes of pairs of groups) */
-            __m256i neg32[GK_MR];
-            for (int r = 0; r < R; ++r)
-                neg32[r] = _mm256_mullo_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[r]->scales)),
-                                              _mm256_set1_epi16(-32));
-            for (int c = 0; c < C; ++c) {
-                const __m256i bs = load256(y[c]->bsums);
-                for (int r = 0; r < R; ++r) sumi[r][c] = _mm256_madd_epi16(neg32[r], bs);
-            }
-        }
-        for (int h = 0; h < 2; ++h) {
-            __m256i sc8[GK_MR];
-            for (int r = 0; r < R; ++r) sc8[r] = scales8_i8(x[r]->scales + 8 * h);
-            for (int m = 0; m < 4; ++m) {
-                __m256i q[GK_MR], sc[GK_MR];
+/* Loop nest of the K-quants (see the top of this file), k in chunks of GK_KC super-blocks. */
+static OK_ALWAYS_INLINE OK_TARGET void gk_drive(const int t, int64_t k, const void *w, size_t ws, int64_t rows,
+                                                const void *act, size_t as, int64_t cols, float *out, int64_t ld,
+                                                gk_tile_fn tile) {
+    const uint8_t *wb = w, *ab = act;
+    const size_t wbytes = t == GK_Q4_K ? sizeof(block_q4_K) : sizeof(block_q6_K);
+    const int64_t nb = k / QK_K;
+    gk_w_pack pk;
+    for (int64_t c0 = 0; c0 < cols; c0 += GK_NC) {
+        const int nc = (int)g_min(GK_NC, cols - c0);
+        for (int64_t k0 = 0; k0 < nb; k0 += GK_KC) {
+            const int kn = (int)g_min(GK_KC, nb - k0);
+            for (int64_t r0 = 0; r0 < rows; r0 += GK_MR) {
+                const int R = (int)g_min(GK_MR, rows - r0);
                 for (int r = 0; r < R; ++r) {
-                    q[r] = gq6k_levels(x[r], h, m);
-                    sc[r] = scale_pair(sc8[r], m);
+                    const uint8_t *wr = wb + (size_t)(r0 + r) * ws + (size_t)k0 * wbytes;
+                    for (int i = 0; i < kn; ++i) {
+                        if (t == GK_Q4_K) gk_pack_q4_K((const block_q4_K *)wr + i, &pk, r, i);
+                        else gk_pack_q6_K((const block_q6_K *)wr + i, &pk, r, i);
+                    }
                 }
-                for (int c = 0; c < C; ++c) {
-                    const __m256i yv = load256(y[c]->qs + 128 * h + 32 * m);
-                    for (int r = 0; r < R; ++r) sumi[r][c] = gk_acc(sumi[r][c], q[r], yv, sc[r]);
+                for (int c = 0; c < nc; c += GK_NR) {
+                    tile(R, (int)g_min(GK_NR, nc - c), kn, &pk, ab + (size_t)(c0 + c) * as + (size_t)k0 * sizeof(block_q8_K),
+                         as, out + (c0 + c) * ld + r0, ld, k0 > 0);
                 }
             }
         }
-        __m256 dw[GK_MR];
-        for (int r = 0; r < R; ++r) dw[r] = _mm256_set1_ps(half(x[r]->d));
-        for (int c = 0; c < C; ++c) {
-            const __m256 dy = _mm256_set1_ps(y[c]->d);
-            for (int r = 0; r < R; ++r)
-                acc[r][c] = _mm256_fmadd_ps(_mm256_mul_ps(dw[r], dy), _mm256_cvtepi32_ps(sumi[r][c]), acc[r][c]);
-        }
     }
-    OK_TILE_WRITE(acc, R, C, out, ld, 0)
 }
 
-#define OK_GEMMK(name, BODY)                                                                         \
-    static OK_TARGET void OK_FN(tile_##name)(int R, int C, int64_t nb, const uint8_t *w, size_t ws,            \
-                                             const uint8_t *a, size_t as, float *out, int64_t ld) {           \
-        OK_TILE_SWITCH(BODY, GK_MR, GK_NR, R, C)                                                             \
+#define OK_GEMMK(name, T)                                                                                     \
+    static OK_TARGET void OK_FN(tile_##name)(int R, int C, int nb, const gk_w_pack *pk, const uint8_t *a,      \
+                                             size_t as, float *out, int64_t ld, int add) {                    \
+        const int t_ = (T);                                                                                   \
+        OK_TILE_SWITCH(OK_GEMMK_BODY, GK_MR, GK_NR, R, C)                                                    \
     }                                                                                                         \
     void OK_TARGET OK_FN(ok_gemm_##name)(int64_t k, const void *w, size_t ws, int64_t rows, const void *act,   \
                                          size_t as, int64_t cols, float *out, int64_t ld) {                   \
-        gemm_drive(OK_FN(tile_##name), GK_MR, GK_NR, k / QK_K, (size_t)(k / QK_K) * sizeof(block_q8_K), w,    \
-                   ws, rows, act, as, cols, out, ld);                                                         \
+        gk_drive(T, k, w, ws, rows, act, as, cols, out, ld, OK_FN(tile_##name));                             \
     }
+#define OK_GEMMK_BODY(R, C) gk_tile(t_, R, C, nb, pk, a, as, out, ld, add)
 
-#define OK_GEMMK_BODY_q4_K(R, C) gq4k_tile(R, C, nb, w, ws, a, as, out, ld)
-#define OK_GEMMK_BODY_q6_K(R, C) gq6k_tile(R, C, nb, w, ws, a, as, out, ld)
-
-OK_GEMMK(q4_K, OK_GEMMK_BODY_q4_K)
-OK_GEMMK(q6_K, OK_GEMMK_BODY_q6_K)
+OK_GEMMK(q4_K, GK_Q4_K)
+OK_GEMMK(q6_K, GK_Q6_K)

@@ -5,7 +5,7 @@ import XCTest
 
 /// The tiled matmul (`ok_matmul_path`) on every available path against one generic `ok_vec_dot` per output:
 /// odd shapes (rows and columns that are not multiples of the register tile, one column, k of one block
-/// and of several, k past the kernel's k-chunk, columns past its panel), strides and output bounds, and
+/// and of several, k past the kernels' k-chunks, columns past their 64-column panels), strides and output bounds, and
 /// exact agreement where every partial sum is an integer.
 final class GemmTests: XCTestCase {
     /// Weight types with tiled kernels on x86, and two that go through the per-output fallback.
@@ -90,7 +90,7 @@ final class GemmTests: XCTestCase {
     }
 
     /// Element counts: one block, a few, a count that leaves a partial group of 8 blocks, and (for 32-element
-    /// blocks) one past the kernel's 64-block k-chunk.
+    /// blocks) past the kernel's 32-block k-chunks; for super-blocks past its 4-super-block chunks.
     private func depths(_ t: GGMLType) -> [Int] {
         switch t.blockSize {
         case 256: return [256, 3 * 256, 9 * 256]
@@ -101,7 +101,7 @@ final class GemmTests: XCTestCase {
 
     private func checkAgainstGeneric(_ types: [GGMLType], source: Source, seed: UInt64) {
         var rng = QuantTestRNG(seed: seed)
-        let rowCounts = [1, 2, 3, 4, 5, 7, 9, 13], colCounts = [1, 2, 3, 5, 17, 37, 64]
+        let rowCounts = [1, 2, 3, 4, 5, 7, 9, 13], colCounts = [1, 2, 3, 5, 17, 37, 64, 67]
         let maxRows = rowCounts.max()!, maxCols = colCounts.max()!
         for t in types {
             for k in depths(t) {
