@@ -36,7 +36,8 @@
     .quantize = {                                                                                         \
         [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
         [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
-    },
+    },                                                                                                    \
+    .attend_f16 = ok_attend_f16_##sfx,
 
 /* A table whose every kernel comes from one path. */
 #define OK_FULL_TABLE(sfx, ...)                                                                             \
@@ -167,11 +168,13 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
 /* Row tile of the fallback matmul: a few weight rows stay hot in cache while every activation column passes. */
 #define OK_MATMUL_ROW_TILE 4
 
-/* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output. */
+/* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output.
+ * A single column (decode) also takes the vec_dot loop: the tiled kernels repack each row tile's weights
+ * for reuse across columns, which one column cannot repay (and decode keeps the vec_dot's exact sums). */
 static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                         const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
-    if (t->gemm[wtype]) {
+    if (t->gemm[wtype] && cols > 1) {
         t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
         return;
     }
@@ -196,6 +199,50 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                     const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     matmul_with(table_for(path), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+}
+
+/* Softmax attention of one query row (see ckernels.h): table t's fused kernel, or its dot and axpy
+ * kernels: one dot per key, expf, and one axpy per value row. */
+static void attend_with(const ok_kernel_table *t, int kv_type, const float *q, const void *k, int64_t k_stride,
+                        const void *v, int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,
+                        float *out) {
+    const int f16 = kv_type == OK_T_F16;
+    if (f16 && t->attend_f16) {
+        t->attend_f16(q, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out);
+        return;
+    }
+    const size_t eb = f16 ? 2 : 4;
+    const char *kb = k, *vb = v;
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) {
+        const void *kr = kb + (size_t)(i * k_stride) * eb;
+        const float s = f16 ? t->dot_f16_f32(kr, q, head_dim) : t->dot_f32(q, kr, head_dim);
+        scores[i] = s;
+        if (s > max) max = s;
+    }
+    float sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float e = expf(scores[i] - max);
+        scores[i] = e;
+        sum += e;
+    }
+    memset(out, 0, (size_t)v_dim * sizeof(float));
+    const float inv = 1 / sum;
+    for (int64_t i = 0; i < n; ++i) {
+        const void *vr = vb + (size_t)(i * v_stride) * eb;
+        if (f16) t->axpy_f16(v_dim, scores[i] * inv, vr, out);
+        else t->axpy_f32(v_dim, scores[i] * inv, vr, out);
+    }
+}
+
+void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, const void *v, int64_t v_stride,
+               int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out) {
+    attend_with(current(), kv_type, q, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out);
+}
+
+void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
+                    int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out) {
+    attend_with(table_for(path), kv_type, q, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out);
 }
 
 int ok_quantize_row_accelerated(int type, const float *x, void *y, int64_t n) {

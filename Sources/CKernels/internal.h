@@ -146,6 +146,9 @@ typedef struct {
     ok_gemm_fn gemm[OK_T_COUNT];       /* tiled matmul by weight type; NULL: ok_matmul loops over vec_dot */
     /* activation quantizers by type (q8_0, q8_1, q8_K), bit-identical to the reference; NULL: reference */
     void (*quantize[OK_T_COUNT])(const float *x, void *y, int64_t n);
+    /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
+    void (*attend_f16)(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v, int64_t v_stride,
+                       int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
     void (*scale_f32)(int64_t n, float a, float *y);
@@ -196,7 +199,10 @@ typedef struct {
                             size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
     void ok_quantize_q8_0_##sfx(const float *x, void *y, int64_t n);                                      \
     void ok_quantize_q8_1_##sfx(const float *x, void *y, int64_t n);                                      \
-    void ok_quantize_q8_K_##sfx(const float *x, void *y, int64_t n);
+    void ok_quantize_q8_K_##sfx(const float *x, void *y, int64_t n);                                      \
+    void ok_attend_f16_##sfx(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,         \
+                             int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,    \
+                             float *out);
 
 OK_DECLARE_PATH(generic)
 #if OK_HAVE_X86_KERNELS
