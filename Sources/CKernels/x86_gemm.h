@@ -49,15 +49,18 @@ static OK_ALWAYS_INLINE int64_t g_min(int64_t a, int64_t b) { return a < b ? a :
  * Each weight block is unpacked to 32 unsigned levels u (block order) with value u - bias:
  *   q4_0: nibble, bias 8     q5_0: nibble | fifth bit << 4, bias 16     q8_0: q + 128, bias 128 (VNNI)
  *   q4_1: nibble, bias 0     q5_1: nibble | fifth bit << 4, bias 0 (their offset m is a separate term)
- * so one u8 x s8 product serves every type: sum (u - bias) y = sum u y - bias sum y. The correction
- * -bias * (sum of each 4 consecutive y) is formed once per activation block and used for MR rows; with
- * VNNI it is the starting value of VPDPBUSD. Without VNNI q8_0 keeps its signed quants and uses the sign
- * trick (|x| * (y with x's sign)), since u = q + 128 would saturate VPMADDUBSW.
+ * so one u8 x s8 product serves every type: sum (u - bias) y = sum u y - bias sum y. The integer
+ * correction -bias * sum y is computed once per activation block and panel, and enters each block-pair's
+ * int32 lanes in lane 0 (with VNNI as the starting value of VPDPBUSD), so per block the integer sum is
+ * exact, as in vec_dot. Without VNNI q8_0 keeps its signed quants and uses the sign trick
+ * (|x| * (y with x's sign)), since u = q + 128 would saturate VPMADDUBSW.
  *
- * Scales: per 8 blocks, the fp16 scales of the MR rows and NR columns are converted 8 at a time and the
- * MR x NR x 8 products d_w * d_a stored; each block-pair then costs one broadcast and one FMA. The q4_1 /
- * q5_1 term m_w * s_a (s = d_a * sum y) is one FMA per 8 blocks into the same accumulator (lanes are
- * blocks there; the final lane sum does not care). */
+ * Weight rows are unpacked once per row tile and panel into a small buffer (g32_w_pack) that every
+ * column tile of the panel reads. Scales: the fp16 scales are converted to floats once per row tile
+ * (weights) and per panel (activations); per 8 blocks the MR x NR x 8 products d_w * d_a are stored and
+ * each block-pair costs one broadcast and one FMA. The q4_1 / q5_1 term m_w * s_a (s = d_a * sum y) is
+ * one FMA per 8 blocks into the same accumulator (lanes are blocks there; the final lane sum does not
+ * care). */
 
 enum { G_Q4_0, G_Q4_1, G_Q5_0, G_Q5_1, G_Q8_0 };
 
@@ -111,18 +114,16 @@ static OK_ALWAYS_INLINE OK_TARGET __m256i g32_unpack(int t, const uint8_t *p) {
     }
 }
 
-/* -bias * (sum of each 4 consecutive quants of y), as 8 int32 lanes. */
-static OK_ALWAYS_INLINE OK_TARGET __m256i g32_correction(int t, __m256i y) {
+/* -bias * (sum of the 32 quants at y), the term that turns sum u*y into sum (u - bias)*y. */
+static OK_ALWAYS_INLINE OK_TARGET int32_t g32_correction(int t, const int8_t *y) {
     const int bias = g32_bias(t);
-    if (!bias) return _mm256_setzero_si256();
-#if OK_USE_VNNI
-    return _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)bias), y));
-#else
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8((char)bias), y), _mm256_set1_epi16(-1));
-#endif
+    if (!bias) return 0;
+    const __m256i s4 = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), load256(y)), _mm256_set1_epi16(1));
+    return -bias * hsum_epi32(s4);
 }
 
-/* Integer dot of one weight block (levels u) with one activation block (quants y), in 8 int32 lanes. */
+/* Integer dot of one weight block (levels u) with one activation block (quants y), in 8 int32 lanes whose
+ * sum is the block's dot; corr holds the block's bias correction in lane 0 (zero elsewhere). */
 static OK_ALWAYS_INLINE OK_TARGET __m256i g32_pair(int t, __m256i u, __m256i y, __m256i corr) {
 #if OK_USE_VNNI
     (void)t;
@@ -157,7 +158,8 @@ static OK_ALWAYS_INLINE OK_TARGET void halves_to_f32(const uint8_t *p, size_t st
 }
 
 /* One k-chunk (at most G32_KC blocks) in the forms the micro-kernel reads, rows 32-byte aligned:
- *   act scales: d (and s for q8_1) of the panel's columns as floats, converted once per panel and chunk;
+ *   act scales: d of the panel's columns as floats, and s (q8_1) as floats or the integer bias correction
+ *   (q8_0 against q4_0 / q5_0, and q8_0 with VNNI), converted once per panel and chunk;
  *   weight pack: the tile's rows unpacked to 32 levels per block (g32_unpack) and their d (and m for
  *   q4_1 / q5_1) as floats, once per row tile and panel, then read by every column tile of the panel.
  * Float rows are zero past the chunk's last block up to a multiple of 8 (see halves_to_f32). */
@@ -165,7 +167,10 @@ static OK_ALWAYS_INLINE OK_TARGET void halves_to_f32(const uint8_t *p, size_t st
 #define G32_NC 64
 typedef struct {
     float d[G32_NC][G32_KC] __attribute__((aligned(32)));
-    float s[G32_NC][G32_KC] __attribute__((aligned(32)));
+    union {
+        float s[G32_NC][G32_KC];
+        int32_t corr[G32_NC][G32_KC];
+    } __attribute__((aligned(32)));
 } g32_act_scales;
 typedef struct {
     uint8_t q[G32_MR][G32_KC][QK32] __attribute__((aligned(32)));
@@ -215,7 +220,7 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_group(const int t, const int R, const
         for (int r = 0; r < R; ++r) u[r] = _mm256_load_si256((const __m256i *)pk->q[r][b]);
         for (int c = 0; c < C; ++c) {
             const __m256i y = load256(a + (size_t)c * as + b * ab + g32_aqs(t));
-            const __m256i corr = g32_correction(t, y);
+            const __m256i corr = _mm256_zextsi128_si256(_mm_cvtsi32_si128(g32_bias(t) ? asc->corr[c_in_panel + c][b] : 0));
             for (int r = 0; r < R; ++r) {
                 const __m256 p = _mm256_cvtepi32_ps(g32_pair(t, u[r], y, corr));
                 acc[r][c] = _mm256_fmadd_ps(p, _mm256_broadcast_ss(&dd[r][c][j]), acc[r][c]);
@@ -278,6 +283,9 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_drive(const int t, int64_t k, const v
                 const uint8_t *ac = ab + (size_t)(c0 + c) * as + (size_t)k0 * abytes;
                 halves_to_f32(ac, abytes, kn, asc.d[c]);
                 if (g32_has_min(t)) halves_to_f32(ac + 2, abytes, kn, asc.s[c]);
+                if (g32_bias(t))
+                    for (int b = 0; b < kn; ++b)
+                        asc.corr[c][b] = g32_correction(t, (const int8_t *)(ac + (size_t)b * abytes + g32_aqs(t)));
             }
             for (int64_t r0 = 0; r0 < rows; r0 += G32_MR) {
                 const int R = (int)g_min(G32_MR, rows - r0);
