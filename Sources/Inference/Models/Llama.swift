@@ -110,7 +110,7 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 Ops.rmsNorm(w.x.pointer, weight: layer.ffnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
                 compute.matmul(layer.gate, w.xn.pointer, rows: n, into: w.gate.pointer) // (n, ffn)
                 compute.matmul(layer.up, w.xn.pointer, rows: n, into: w.up.pointer)     // (n, ffn)
-                Ops.swiglu(gate: w.gate.pointer, up: w.up.pointer, count: n * hp.feedForwardLength)
+                compute.swiglu(gate: w.gate.pointer, up: w.up.pointer, rows: n, width: hp.feedForwardLength)
                 compute.matmul(layer.down, w.gate.pointer, rows: n, into: w.proj.pointer) // (n, embd)
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)
             }

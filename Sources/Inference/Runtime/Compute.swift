@@ -50,6 +50,21 @@ package final class ComputeContext: @unchecked Sendable {
         }
     }
 
+    /// `gate = silu(gate) * up` over `rows` rows of `width` values, rows split across the threads
+    /// (elementwise, so the result is the serial one).
+    package func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int) {
+        pool.parallelFor(rows) { r in
+            Ops.swiglu(gate: gate + r.lowerBound * width, up: up + r.lowerBound * width, count: r.count * width)
+        }
+    }
+
+    /// `gate = gelu(gate) * up` over `rows` rows of `width` values, rows split across the threads.
+    package func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int) {
+        pool.parallelFor(rows) { r in
+            Ops.geglu(gate: gate + r.lowerBound * width, up: up + r.lowerBound * width, count: r.count * width)
+        }
+    }
+
     /// Causal multi-head attention of `n` new queries against the cached keys and values of one layer.
     ///
     /// - q: `(n, heads, headDim)`, already rotated and scaled; position of row i is `start + i`.
