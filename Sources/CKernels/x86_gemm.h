@@ -56,9 +56,11 @@ static OK_ALWAYS_INLINE int64_t g_min(int64_t a, int64_t b) { return a < b ? a :
  * (|x| * (y with x's sign)), since u = q + 128 would saturate VPMADDUBSW.
  *
  * Weight rows are unpacked once per row tile and panel into a small buffer (g32_w_pack) that every
- * column tile of the panel reads. Scales: the fp16 scales are converted to floats once per row tile
- * (weights) and per panel (activations); per 8 blocks the MR x NR x 8 products d_w * d_a are stored and
- * each block-pair costs one broadcast and one FMA. The q4_1 / q5_1 term m_w * s_a (s = d_a * sum y) is
+ * column tile of the panel reads, two blocks at a time interleaved by dwords (g32_interleave), so that one
+ * int32 vector holds the partial sums of two blocks and one conversion and one FMA scale both. Scales: the
+ * fp16 scales are converted to floats once per row tile (weights) and per panel (activations); per 8
+ * blocks the MR x NR x 8 products d_w * d_a are stored, and each (row, column, block pair) reads its two
+ * as one 64-bit broadcast. The q4_1 / q5_1 term m_w * s_a (s = d_a * sum y) is
  * one FMA per 8 blocks into the same accumulator (lanes are blocks there; the final lane sum does not
  * care). */
 
@@ -135,6 +137,23 @@ static OK_ALWAYS_INLINE OK_TARGET __m256i g32_pair(int t, __m256i u, __m256i y, 
 #endif
 }
 
+/* Integer dots of two interleaved block pairs (see g32_interleave): block j's in the even int32 lanes,
+ * k's in the odd ones; corr holds j's correction in lane 0 and k's in lane 1. Without VNNI the two
+ * VPMADDUBSW results are added as int16 before one VPMADDWD where that cannot overflow (levels <= 31:
+ * |2 * (31 * 127 + 31 * 127)| < 32768), i.e. for every type but q8_0. */
+static OK_ALWAYS_INLINE OK_TARGET __m256i g32_pair2(int t, __m256i ulo, __m256i uhi, __m256i ylo, __m256i yhi,
+                                                    __m256i corr) {
+#if OK_USE_VNNI
+    (void)t;
+    return _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(corr, ulo, ylo), uhi, yhi);
+#else
+    if (t == G_Q8_0) return _mm256_add_epi32(dot_s8s8(ulo, ylo), dot_s8s8(uhi, yhi));
+    const __m256i p16 = _mm256_add_epi16(_mm256_maddubs_epi16(ulo, ylo), _mm256_maddubs_epi16(uhi, yhi));
+    const __m256i p = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
+    return g32_bias(t) ? _mm256_add_epi32(p, corr) : p;
+#endif
+}
+
 /* n (<= 8) fp16 fields `stride` bytes apart as floats; lanes n..7 are 0. The halves are gathered in two
  * 64-bit registers: small stores to a stack array followed by one 16-byte load would stall on store
  * forwarding. */
@@ -178,6 +197,15 @@ typedef struct {
     float m[G32_MR][G32_KC] __attribute__((aligned(32)));
 } g32_w_pack;
 
+/* Two blocks j, k (32 bytes each) as two vectors whose dwords alternate between them:
+ *   lo = j0 k0 j1 k1 | j4 k4 j5 k5     hi = j2 k2 j3 k3 | j6 k6 j7 k7     (dword i = bytes 4i..4i+3)
+ * A dot product of two such layouts has block j's partial sums in the even int32 lanes and k's in the odd
+ * ones, so one conversion and one FMA with the scale pair (d_j, d_k) broadcast as 64 bits serve both. */
+static OK_ALWAYS_INLINE OK_TARGET void g32_interleave(__m256i j, __m256i k, __m256i *lo, __m256i *hi) {
+    *lo = _mm256_unpacklo_epi32(j, k);
+    *hi = _mm256_unpackhi_epi32(j, k);
+}
+
 /* Packs R rows (w, stride ws) of nb blocks for type t. */
 static OK_ALWAYS_INLINE OK_TARGET void g32_pack(const int t, int R, int nb, const uint8_t *w, size_t ws, g32_w_pack *pk) {
     const size_t wb = g32_wbytes(t);
@@ -185,7 +213,15 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_pack(const int t, int R, int nb, cons
         const uint8_t *wr = w + (size_t)r * ws;
         halves_to_f32(wr, wb, nb, pk->d[r]);
         if (g32_has_min(t)) halves_to_f32(wr + 2, wb, nb, pk->m[r]);
-        for (int b = 0; b < nb; ++b) _mm256_store_si256((__m256i *)pk->q[r][b], g32_unpack(t, wr + (size_t)b * wb));
+        /* block pairs (b, b+1) dword-interleaved (g32_interleave); a last odd block as it is */
+        int b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            __m256i lo, hi;
+            g32_interleave(g32_unpack(t, wr + (size_t)b * wb), g32_unpack(t, wr + (size_t)(b + 1) * wb), &lo, &hi);
+            _mm256_store_si256((__m256i *)pk->q[r][b], lo);
+            _mm256_store_si256((__m256i *)pk->q[r][b + 1], hi);
+        }
+        if (b < nb) _mm256_store_si256((__m256i *)pk->q[r][b], g32_unpack(t, wr + (size_t)b * wb));
     }
 }
 
@@ -214,7 +250,31 @@ static OK_ALWAYS_INLINE OK_TARGET void g32_group(const int t, const int R, const
             for (int c = 0; c < C; ++c) acc[r][c] = _mm256_fmadd_ps(mw, sa[c], acc[r][c]);
         }
     }
-    for (int j = 0; j < n; ++j) {
+    /* block pairs, interleaved as packed (g32_pack); the activations are interleaved the same way */
+    int j = 0;
+    for (; j + 2 <= n; j += 2) {
+        const size_t b = (size_t)(ib + j);
+        __m256i ulo[G32_MR], uhi[G32_MR];
+        for (int r = 0; r < R; ++r) {
+            ulo[r] = _mm256_load_si256((const __m256i *)pk->q[r][b]);
+            uhi[r] = _mm256_load_si256((const __m256i *)pk->q[r][b + 1]);
+        }
+        for (int c = 0; c < C; ++c) {
+            const uint8_t *yb = a + (size_t)c * as + b * ab + g32_aqs(t);
+            __m256i ylo, yhi;
+            g32_interleave(load256(yb), load256(yb + ab), &ylo, &yhi);
+            /* corrections of blocks b, b+1 in lanes 0, 1 */
+            const __m256i corr = g32_bias(t) ? _mm256_zextsi128_si256(_mm_loadl_epi64((const __m128i *)&asc->corr[c_in_panel + c][b]))
+                                             : _mm256_setzero_si256();
+            for (int r = 0; r < R; ++r) {
+                const __m256 p = _mm256_cvtepi32_ps(g32_pair2(t, ulo[r], uhi[r], ylo, yhi, corr));
+                const __m256 d2 = _mm256_castpd_ps(_mm256_broadcast_sd((const double *)&dd[r][c][j]));
+                acc[r][c] = _mm256_fmadd_ps(p, d2, acc[r][c]);
+            }
+        }
+    }
+    if (j < n) {
+        /* a last odd block of the chunk, packed as it is */
         const size_t b = (size_t)(ib + j);
         __m256i u[G32_MR];
         for (int r = 0; r < R; ++r) u[r] = _mm256_load_si256((const __m256i *)pk->q[r][b]);
