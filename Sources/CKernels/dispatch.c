@@ -10,8 +10,9 @@
 #include <cpuid.h>
 #endif
 
-#define OK_TABLE_ENTRIES(q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, f16, bf16, f32, sfx) \
+#define OK_TABLE_ENTRIES(q4_0, q4_1, q5_0, q5_1, q8_0, q2_K, q3_K, q4_K, q5_K, q6_K, f16, bf16, f32, sfx, ...)   \
     {                                                                                                     \
+        __VA_ARGS__                                                                                       \
         .vec_dot = {                                                                                      \
             [OK_T_F32] = f32, [OK_T_F16] = f16, [OK_T_BF16] = bf16,                                       \
             [OK_T_Q4_0] = q4_0, [OK_T_Q4_1] = q4_1, [OK_T_Q5_0] = q5_0, [OK_T_Q5_1] = q5_1,               \
@@ -23,21 +24,36 @@
         .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
     }
 
+/* Tiled matmuls and activation quantizers of a path (weight types without a tiled matmul use ok_matmul's
+ * loop over vec_dot; types without a quantizer the reference one). */
+#define OK_NO_EXTRAS
+#define OK_X86_EXTRAS(sfx)                                                                                 \
+    .gemm = {                                                                                             \
+        [OK_T_Q4_0] = ok_gemm_q4_0_##sfx, [OK_T_Q4_1] = ok_gemm_q4_1_##sfx, [OK_T_Q5_0] = ok_gemm_q5_0_##sfx, \
+        [OK_T_Q5_1] = ok_gemm_q5_1_##sfx, [OK_T_Q8_0] = ok_gemm_q8_0_##sfx, [OK_T_Q4_K] = ok_gemm_q4_K_##sfx, \
+        [OK_T_Q6_K] = ok_gemm_q6_K_##sfx,                                                                 \
+    },                                                                                                    \
+    .quantize = {                                                                                         \
+        [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
+        [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
+    },                                                                                                    \
+    .attend_f16 = ok_attend_f16_##sfx,
+
 /* A table whose every kernel comes from one path. */
-#define OK_FULL_TABLE(sfx)                                                                                  \
+#define OK_FULL_TABLE(sfx, ...)                                                                             \
     OK_TABLE_ENTRIES(ok_vec_dot_q4_0_##sfx, ok_vec_dot_q4_1_##sfx, ok_vec_dot_q5_0_##sfx,                   \
                      ok_vec_dot_q5_1_##sfx, ok_vec_dot_q8_0_##sfx, ok_vec_dot_q2_K_##sfx,                   \
                      ok_vec_dot_q3_K_##sfx, ok_vec_dot_q4_K_##sfx, ok_vec_dot_q5_K_##sfx,                   \
                      ok_vec_dot_q6_K_##sfx, ok_vec_dot_f16_##sfx, ok_vec_dot_bf16_##sfx,                    \
-                     ok_vec_dot_f32_##sfx, sfx)
+                     ok_vec_dot_f32_##sfx, sfx, __VA_ARGS__)
 
-static const ok_kernel_table table_generic = OK_FULL_TABLE(generic);
+static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_EXTRAS);
 #if OK_HAVE_X86_KERNELS
-static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2);
-static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512);
+static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_EXTRAS(avx2));
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512));
 #endif
 #if OK_HAVE_NEON_KERNELS
-static const ok_kernel_table table_neon = OK_FULL_TABLE(neon);
+static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_EXTRAS);
 #endif
 
 static _Atomic(const ok_kernel_table *) current_table = &table_generic;
@@ -149,13 +165,20 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
     return dot_with(table_for(path), wtype, n, w, act);
 }
 
-/* Row tile of the matmul: a few weight rows stay hot in cache while every activation column passes. */
+/* Row tile of the fallback matmul: a few weight rows stay hot in cache while every activation column passes. */
 #define OK_MATMUL_ROW_TILE 4
 
-void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
-               const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+/* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output.
+ * A single column (decode) also takes the vec_dot loop: the tiled kernels repack each row tile's weights
+ * for reuse across columns, which one column cannot repay (and decode keeps the vec_dot's exact sums). */
+static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                        const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
-    const ok_vec_dot_fn dot = current()->vec_dot[wtype];
+    if (t->gemm[wtype] && cols > 1) {
+        t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+        return;
+    }
+    const ok_vec_dot_fn dot = t->vec_dot[wtype];
     if (!dot) return;
     const char *wb = w, *ab = act;
     for (int64_t r0 = 0; r0 < rows; r0 += OK_MATMUL_ROW_TILE) {
@@ -166,6 +189,72 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
             for (int64_t r = r0; r < r1; ++r) o[r] = dot(k, wb + (size_t)r * w_stride, a);
         }
     }
+}
+
+void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+               const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    matmul_with(current(), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+}
+
+void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                    const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    matmul_with(table_for(path), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+}
+
+/* Softmax attention of one query row (see ckernels.h): table t's fused kernel, or its dot and axpy
+ * kernels: one dot per key, expf, and one axpy per value row. */
+static void attend_with(const ok_kernel_table *t, int kv_type, const float *q, const void *k, int64_t k_stride,
+                        const void *v, int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,
+                        float *out) {
+    const int f16 = kv_type == OK_T_F16;
+    if (f16 && t->attend_f16) {
+        t->attend_f16(q, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out);
+        return;
+    }
+    const size_t eb = f16 ? 2 : 4;
+    const char *kb = k, *vb = v;
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) {
+        const void *kr = kb + (size_t)(i * k_stride) * eb;
+        const float s = f16 ? t->dot_f16_f32(kr, q, head_dim) : t->dot_f32(q, kr, head_dim);
+        scores[i] = s;
+        if (s > max) max = s;
+    }
+    float sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float e = expf(scores[i] - max);
+        scores[i] = e;
+        sum += e;
+    }
+    memset(out, 0, (size_t)v_dim * sizeof(float));
+    const float inv = 1 / sum;
+    for (int64_t i = 0; i < n; ++i) {
+        const void *vr = vb + (size_t)(i * v_stride) * eb;
+        if (f16) t->axpy_f16(v_dim, scores[i] * inv, vr, out);
+        else t->axpy_f32(v_dim, scores[i] * inv, vr, out);
+    }
+}
+
+void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, const void *v, int64_t v_stride,
+               int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out) {
+    attend_with(current(), kv_type, q, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out);
+}
+
+void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
+                    int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out) {
+    attend_with(table_for(path), kv_type, q, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out);
+}
+
+int ok_quantize_row_accelerated(int type, const float *x, void *y, int64_t n) {
+    if (type < 0 || type >= OK_T_COUNT || !current()->quantize[type]) return 0;
+    current()->quantize[type](x, y, n);
+    return 1;
+}
+
+void ok_quantize_row_path(int path, int type, const float *x, void *y, int64_t n) {
+    const ok_kernel_table *t = table_for(path);
+    if (type >= 0 && type < OK_T_COUNT && t->quantize[type]) t->quantize[type](x, y, n);
+    else ok_quantize_row_reference(type, x, y, n);
 }
 
 float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }

@@ -56,6 +56,10 @@ int ok_dequantize_supported(int type) { return ok_block_size(type) > 0; }
 int ok_quantize_supported(int type) { return ok_block_size(type) > 0; }
 
 void ok_quantize_row(int type, const float *x, void *y, int64_t n) {
+    if (!ok_quantize_row_accelerated(type, x, y, n)) ok_quantize_row_reference(type, x, y, n);
+}
+
+void ok_quantize_row_reference(int type, const float *x, void *y, int64_t n) {
     switch (type) {
     case OK_T_F32: memcpy(y, x, (size_t)n * sizeof(float)); break;
     case OK_T_F16: ok_f32_to_f16_generic(x, y, n); break;

@@ -137,9 +137,18 @@ static inline void ok_q3k_scales(const uint8_t *s12, int8_t out[16]) {
 /* ---- kernel table ---- */
 
 typedef float (*ok_vec_dot_fn)(int64_t n, const void *w, const void *act);
+/* A whole matmul (ok_matmul's contract, weight type fixed by the function). */
+typedef void (*ok_gemm_fn)(int64_t k, const void *w, size_t w_stride, int64_t rows,
+                           const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 
 typedef struct {
     ok_vec_dot_fn vec_dot[OK_T_COUNT]; /* indexed by weight type; NULL if unsupported */
+    ok_gemm_fn gemm[OK_T_COUNT];       /* tiled matmul by weight type; NULL: ok_matmul loops over vec_dot */
+    /* activation quantizers by type (q8_0, q8_1, q8_K), bit-identical to the reference; NULL: reference */
+    void (*quantize[OK_T_COUNT])(const float *x, void *y, int64_t n);
+    /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
+    void (*attend_f16)(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v, int64_t v_stride,
+                       int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
     void (*scale_f32)(int64_t n, float a, float *y);
@@ -172,14 +181,44 @@ typedef struct {
     void ok_f32_to_f16_##sfx(const float *x, uint16_t *y, int64_t n);                   \
     void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);
 
+/* Tiled matmuls (x86_gemm.h) for the weight types prefill spends its time on. */
+#define OK_DECLARE_GEMM(sfx)                                                                              \
+    void ok_gemm_q4_0_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q4_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q5_0_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q5_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q8_0_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q4_K_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_gemm_q6_K_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,      \
+                            size_t act_stride, int64_t cols, float *out, int64_t ld_out);                 \
+    void ok_quantize_q8_0_##sfx(const float *x, void *y, int64_t n);                                      \
+    void ok_quantize_q8_1_##sfx(const float *x, void *y, int64_t n);                                      \
+    void ok_quantize_q8_K_##sfx(const float *x, void *y, int64_t n);                                      \
+    void ok_attend_f16_##sfx(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,         \
+                             int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,    \
+                             float *out);
+
 OK_DECLARE_PATH(generic)
 #if OK_HAVE_X86_KERNELS
 OK_DECLARE_PATH(avx2)
 OK_DECLARE_PATH(avx512)
+OK_DECLARE_GEMM(avx2)
+OK_DECLARE_GEMM(avx512)
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)
 #endif
+
+/* ok_quantize_row on the reference quantizers only (formats.c), and the current table's accelerated
+ * quantizer for `type` if it has one (dispatch.c: returns 1 when it handled the row). */
+void ok_quantize_row_reference(int type, const float *x, void *y, int64_t n);
+int ok_quantize_row_accelerated(int type, const float *x, void *y, int64_t n);
 
 /* Reference quantizers and dequantizers (quants_ref.c, kquants_ref.c). */
 void ok_quantize_row_q4_0_ref(const float *x, block_q4_0 *y, int64_t n);

@@ -10,6 +10,7 @@
  * except q8_0 x q8_0 with -128 weights, which ggml's quantizers never produce). */
 
 #include <immintrin.h>
+#include <math.h>
 
 #include "internal.h"
 
@@ -437,6 +438,52 @@ void OK_TARGET OK_FN(ok_axpy_f16)(int64_t n, float a, const uint16_t *h, float *
     for (; i < n; ++i) y[i] += a * ok_fp16_to_fp32(h[i]);
 }
 
+/* ---- one query row of softmax attention on the F16 KV cache (ok_attend) ----
+ * The per-key loop fused: each score is ok_dot_f16_f32's arithmetic, the softmax the same scalar expf
+ * and sequential sum, and the output the same lane-wise FMAs as ok_axpy_f16 from zero, in key order; only
+ * the output lanes stay in registers across keys (up to 64 floats at a time) instead of memory. */
+
+/* out[0 .. 8*NV) = sum_i (scores[i] * inv) * v_i[0 .. 8*NV), v_i at v + i * v_stride. */
+static inline __attribute__((always_inline)) OK_TARGET void attend_out_block(const int nv, const uint16_t *v,
+                                                                             int64_t v_stride, int64_t n,
+                                                                             const float *scores, float inv,
+                                                                             float *out) {
+    __m256 acc[8];
+    for (int r = 0; r < nv; ++r) acc[r] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; ++i) {
+        const __m256 a = _mm256_set1_ps(scores[i] * inv);
+        const uint16_t *vr = v + i * v_stride;
+        for (int r = 0; r < nv; ++r) acc[r] = _mm256_fmadd_ps(a, load_f16x8(vr + 8 * r), acc[r]);
+    }
+    for (int r = 0; r < nv; ++r) _mm256_storeu_ps(out + 8 * r, acc[r]);
+}
+
+void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,
+                                    int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,
+                                    float *out) {
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) {
+        const float s = OK_FN(ok_dot_f16_f32)(k + i * k_stride, q, head_dim);
+        scores[i] = s;
+        if (s > max) max = s;
+    }
+    float sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float e = expf(scores[i] - max);
+        scores[i] = e;
+        sum += e;
+    }
+    const float inv = 1 / sum;
+    int64_t j = 0;
+    for (; j + 64 <= v_dim; j += 64) attend_out_block(8, v + j, v_stride, n, scores, inv, out + j);
+    for (; j + 8 <= v_dim; j += 8) attend_out_block(1, v + j, v_stride, n, scores, inv, out + j);
+    for (; j < v_dim; ++j) {
+        float y = 0;
+        for (int64_t i = 0; i < n; ++i) y += scores[i] * inv * ok_fp16_to_fp32(v[i * v_stride + j]);
+        out[j] = y;
+    }
+}
+
 /* ---- f32 helpers ---- */
 #ifndef OK_BODY_SKIP_F32
 
@@ -491,3 +538,6 @@ void OK_TARGET OK_FN(ok_f16_to_f32)(const uint16_t *x, float *y, int64_t n) {
 float OK_TARGET OK_FN(ok_vec_dot_f32)(int64_t n, const void *w, const void *act) {
     return OK_FN(ok_dot_f32)(w, act, n);
 }
+
+#include "x86_gemm.h"
+#include "x86_quant.h"

@@ -157,6 +157,58 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    func testAttendMatchesPerKeyLoop() {
+        // ok_attend (one query row of softmax attention) must equal, bit for bit, the loop it replaced:
+        // one dot per key, expf, a sequential sum, one axpy per value row, on the same path.
+        var rng = QuantTestRNG(seed: 0x9A7B_0006)
+        for path in KernelPath.allCases where path.isAvailable {
+            for (headDim, vDim) in [(64, 64), (256, 256), (72, 20), (8, 3)] {
+                for n in [1, 2, 7, 300] {
+                    for f16 in [true, false] {
+                        let kStride = 2 * headDim + 5, vStride = vDim + 9   // elements between positions
+                        let q = (0..<headDim).map { _ in Float.random(in: -1...1, using: &rng) }
+                        let kf = (0..<(n * kStride)).map { _ in Float.random(in: -1...1, using: &rng) }
+                        let vf = (0..<(n * vStride)).map { _ in Float.random(in: -2...2, using: &rng) }
+                        let kh = kf.map { Float16($0).bitPattern }, vh = vf.map { Float16($0).bitPattern }
+                        var scores = [Float](repeating: 0, count: n)
+                        var out = [Float](repeating: .nan, count: vDim + 1)
+                        out[vDim] = 42
+                        // the fused call
+                        f16 ? kh.withUnsafeBytes { k in vh.withUnsafeBytes { v in
+                                ok_attend_path(path.rawValue, 1, q, k.baseAddress!, Int64(kStride), v.baseAddress!,
+                                               Int64(vStride), Int64(n), Int64(headDim), Int64(vDim), &scores, &out) } }
+                            : kf.withUnsafeBytes { k in vf.withUnsafeBytes { v in
+                                ok_attend_path(path.rawValue, 0, q, k.baseAddress!, Int64(kStride), v.baseAddress!,
+                                               Int64(vStride), Int64(n), Int64(headDim), Int64(vDim), &scores, &out) } }
+                        // the loop
+                        var s = [Float](repeating: 0, count: n)
+                        var maxScore = -Float.infinity
+                        for t in 0..<n {
+                            s[t] = f16 ? kh.withUnsafeBufferPointer { ok_dot_f16_f32_path(path.rawValue, $0.baseAddress! + t * kStride, q, Int64(headDim)) }
+                                       : kf.withUnsafeBufferPointer { ok_dot_f32_path(path.rawValue, q, $0.baseAddress! + t * kStride, Int64(headDim)) }
+                            maxScore = max(maxScore, s[t])
+                        }
+                        var sum: Float = 0
+                        for t in 0..<n { s[t] = expf(s[t] - maxScore); sum += s[t] }
+                        var expected = [Float](repeating: 0, count: vDim)
+                        let inv = 1 / sum
+                        for t in 0..<n {
+                            if f16 {
+                                vh.withUnsafeBufferPointer { ok_axpy_f16_path(path.rawValue, Int64(vDim), s[t] * inv, $0.baseAddress! + t * vStride, &expected) }
+                            } else {
+                                vf.withUnsafeBufferPointer { ok_axpy_f32_path(path.rawValue, Int64(vDim), s[t] * inv, $0.baseAddress! + t * vStride, &expected) }
+                            }
+                        }
+                        let what = "\(path) f16=\(f16) headDim=\(headDim) vDim=\(vDim) n=\(n)"
+                        XCTAssertEqual(Array(out.prefix(vDim)).map(\.bitPattern), expected.map(\.bitPattern), what)
+                        XCTAssertEqual(scores.map(\.bitPattern), s.map(\.bitPattern), what)
+                        XCTAssertEqual(out[vDim], 42, "\(what): wrote past the output")
+                    }
+                }
+            }
+        }
+    }
+
     func testMatmulLayoutAndBounds() {
         var rng = QuantTestRNG(seed: 0x9A7B_0005)
         Kernels.initialize()

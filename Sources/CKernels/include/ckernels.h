@@ -44,9 +44,14 @@ size_t ok_row_size(int type, int64_t n);
 /* 1 if ok_quantize_row / ok_dequantize_row handle the type. */
 int ok_quantize_supported(int type);
 int ok_dequantize_supported(int type);
-/* Reference (deterministic, scalar) quantization of n floats into `type` blocks, as ggml's
- * quantize_row_*_ref does. Does nothing for unsupported types. */
+/* Reference (deterministic) quantization of n floats into `type` blocks, as ggml's quantize_row_*_ref
+ * does. Does nothing for unsupported types. The activation formats q8_0, q8_1 and q8_K use the current
+ * path's SIMD quantizer where it has one, which writes the same bytes as the scalar reference for finite
+ * input (NaN and infinity give unspecified quants, as in the reference, whose float-to-int conversion of
+ * them is undefined). */
 void ok_quantize_row(int type, const float *x, void *y, int64_t n);
+/* Same on an explicit path, for tests (paths without a SIMD quantizer for the type use the reference). */
+void ok_quantize_row_path(int path, int type, const float *x, void *y, int64_t n);
 /* Exact ggml dequantization of n elements. Does nothing for unsupported types. */
 void ok_dequantize_row(int type, const void *x, float *y, int64_t n);
 
@@ -61,6 +66,13 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
  * ok_vec_dot_type(wtype)) are act_stride bytes apart; k elements per row. */
 void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+/* Same on an explicit path, for tests (generic fallback like ok_vec_dot_path). The x86 paths multiply
+ * q4_0, q4_1, q5_0, q5_1, q8_0, q4_K and q6_K weights by two or more columns with tiled kernels (several
+ * rows x several columns per step); other types, paths and single columns compute each output with that
+ * path's vec_dot. Results equal the path's vec_dot up to float summation order. Uses no heap; the tiled
+ * kernels use about 21 KiB of stack. Does nothing for unsupported types. */
+void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                    const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 
 float ok_dot_f32(const float *a, const float *b, int64_t n);
 void ok_axpy_f32(int64_t n, float a, const float *x, float *y);  /* y += a*x */
@@ -71,6 +83,17 @@ void ok_axpy_f16(int64_t n, float a, const uint16_t *h, float *y);
 /* IEEE binary16, round to nearest even (NaN becomes a quiet NaN). */
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
+
+/* Softmax attention of one query row against n cached positions (the F16 or F32 KV cache, kv_type 1 or 0):
+ *   scores[i] = dot(q, key i), p = softmax(scores), out = sum_i p_i * value i
+ * key i is head_dim elements at k + i * k_stride elements, value i v_dim elements at v + i * v_stride.
+ * scores (n floats) is scratch and ends holding exp(score - max). The arithmetic is that of ok_dot_f16_f32
+ * (or ok_dot_f32(q, key)) per key, expf, a sequential float sum, and ok_axpy_f16 (ok_axpy_f32) per value
+ * in position order, so the result equals that loop's bit for bit. n >= 1. */
+void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, const void *v, int64_t v_stride,
+               int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
+void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
+                    int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
 
 /* Explicit-path variants of the helpers above, for tests (generic fallback like ok_vec_dot_path). */
 float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n);

@@ -114,7 +114,7 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 Ops.rmsNorm(w.x.pointer, weight: layer.ffnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
                 // gate and up (n, ffn) in one pass
                 compute.matmul([(layer.gate, w.gate.pointer), (layer.up, w.up.pointer)], w.xn.pointer, rows: n)
-                Ops.swiglu(gate: w.gate.pointer, up: w.up.pointer, count: n * hp.feedForwardLength)
+                compute.swiglu(gate: w.gate.pointer, up: w.up.pointer, rows: n, width: hp.feedForwardLength)
                 compute.matmul(layer.down, w.gate.pointer, rows: n, into: w.proj.pointer) // (n, embd)
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)
             }

@@ -84,6 +84,21 @@ package final class ComputeContext: @unchecked Sendable {
     private static let chunkRowMultiple = 16
     private static func roundUp(_ x: Int, to m: Int) -> Int { (x + m - 1) / m * m }
 
+    /// `gate = silu(gate) * up` over `rows` rows of `width` values, rows split across the threads
+    /// (elementwise, so the result is the serial one).
+    package func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int) {
+        pool.parallelFor(rows) { r in
+            Ops.swiglu(gate: gate + r.lowerBound * width, up: up + r.lowerBound * width, count: r.count * width)
+        }
+    }
+
+    /// `gate = gelu(gate) * up` over `rows` rows of `width` values, rows split across the threads.
+    package func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int) {
+        pool.parallelFor(rows) { r in
+            Ops.geglu(gate: gate + r.lowerBound * width, up: up + r.lowerBound * width, count: r.count * width)
+        }
+    }
+
     /// Causal multi-head attention of `n` new queries against the cached keys and values of one layer.
     ///
     /// - q: `(n, heads, headDim)`, already rotated and scaled; position of row i is `start + i`.
@@ -95,7 +110,7 @@ package final class ComputeContext: @unchecked Sendable {
         let capacity = cache.capacity
         let scores = scoreBuffer(perThread: capacity)
         let group = heads / kvHeads
-        let f16 = cache.type == .f16
+        let kvType: Int32 = cache.type == .f16 ? 1 : 0   // ggml type numbers f16 / f32
         let elementBytes = cache.type.bytesPerElement
         let tasks = n * heads                            // one per (query row, head)
         let parts = min(tasks, 64)
@@ -107,34 +122,11 @@ package final class ComputeContext: @unchecked Sendable {
                 let kvh = h / group
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
                 let qRow = q + (i * heads + h) * headDim
-                // scores = q · k_t for every visible t
-                var maxScore = -Float.infinity
-                for t in first...pos {
-                    let k = cache.keyRow(layer: layer, position: t) + kvh * headDim * elementBytes
-                    let s = f16 ? ok_dot_f16_f32(k.assumingMemoryBound(to: UInt16.self), qRow, Int64(headDim))
-                                : ok_dot_f32(qRow, k.assumingMemoryBound(to: Float.self), Int64(headDim))
-                    score[t] = s
-                    if s > maxScore { maxScore = s }
-                }
-                // softmax
-                var sum: Float = 0
-                for t in first...pos {
-                    let e = expf(score[t] - maxScore)
-                    score[t] = e
-                    sum += e
-                }
-                // out = Σ softmax_t · v_t
-                let o = out + (i * heads + h) * vHeadDim
-                o.initialize(repeating: 0, count: vHeadDim)
-                let inv = 1 / sum
-                for t in first...pos {
-                    let v = cache.valueRow(layer: layer, position: t) + kvh * vHeadDim * elementBytes
-                    if f16 {
-                        ok_axpy_f16(Int64(vHeadDim), score[t] * inv, v.assumingMemoryBound(to: UInt16.self), o)
-                    } else {
-                        ok_axpy_f32(Int64(vHeadDim), score[t] * inv, v.assumingMemoryBound(to: Float.self), o)
-                    }
-                }
+                // scores = q · k_t for every visible t, softmax, out = Σ softmax_t · v_t, in one C call
+                ok_attend(kvType, qRow, cache.keyRow(layer: layer, position: first) + kvh * headDim * elementBytes,
+                          Int64(cache.kvDim), cache.valueRow(layer: layer, position: first) + kvh * vHeadDim * elementBytes,
+                          Int64(cache.vDim), Int64(pos - first + 1), Int64(headDim), Int64(vHeadDim), score,
+                          out + (i * heads + h) * vHeadDim)
             }
         }
     }
