@@ -12,6 +12,8 @@ does), measuring exactly what `outpost bench` measures (Sources/Bench/Benchmark.
 - tg<N>: the KV cache is cleared, one random token is fed, then N single-token decodes, each followed by
   reading the logits and feeding back their argmax (greedy). One untimed warm-up run first.
 - Token ids come from the same SplitMix64 generator and seed as Outpost's, drawn in the same order.
+- llama_timer_pp_ts / llama_timer_tg_ts: the same runs by llama.cpp's own decode timers (no Python in
+  them), to show how little the harness adds.
 - peak RSS: the driver takes it from wait4() for this process; this script also reports its own
   getrusage maxrss and the RSS before the model was loaded (Python + llama.cpp libraries).
 
@@ -131,6 +133,7 @@ def main():
     cparams.n_threads_batch = threads
     cparams.type_k = L.GGML_TYPE_F16
     cparams.type_v = L.GGML_TYPE_F16
+    cparams.no_perf = False              # keep llama.cpp's own decode timers, reported as a cross-check
     # flash_attn_type stays at llama.cpp's default (auto).
     ctx = L.llama_init_from_model(model, cparams)
     if not ctx:
@@ -174,21 +177,30 @@ def main():
             tokens = random_tokens(p)
             L.llama_memory_clear(mem, False)
             fill(tokens, 0)                  # filling the batch is not timed (Outpost gets an array)
+            L.llama_perf_context_reset(ctx)
             t0 = time.perf_counter()
             decode_and_argmax()
             seconds = time.perf_counter() - t0
         result["pp_ts"] = p / seconds
         result["ttft_ms"] = seconds * 1000
+        perf = L.llama_perf_context(ctx)
+        if perf.n_p_eval > 0 and perf.t_p_eval_ms > 0:
+            result["llama_timer_pp_ts"] = perf.n_p_eval / perf.t_p_eval_ms * 1000
     if n > 0:
         for rep in range(2):
             L.llama_memory_clear(mem, False)
             token = random_tokens(1)[0]
+            L.llama_perf_context_reset(ctx)
             t0 = time.perf_counter()
             for i in range(n):
                 fill([token], i)
                 token = decode_and_argmax()
             seconds = time.perf_counter() - t0
         result["tg_ts"] = n / seconds
+        perf = L.llama_perf_context(ctx)
+        if perf.n_eval > 0 and perf.t_eval_ms > 0:
+            # llama.cpp's own time inside llama_decode; the gap to tg_ts is this harness's Python overhead.
+            result["llama_timer_tg_ts"] = perf.n_eval / perf.t_eval_ms * 1000
 
     # "resolve_fused_ops: Flash Attention enabled" is where llama.cpp says what flash_attn = auto became.
     result["flash_attn"] = next((l.split(":", 1)[-1].strip() for l in log_lines if "Flash Attention" in l),
