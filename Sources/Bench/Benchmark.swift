@@ -7,6 +7,8 @@ public struct BenchmarkConfig: Sendable {
     public var generateTokens: Int = 128
     public var repetitions: Int = 3
     public var seed: UInt64 = 1
+    /// KV cache positions; nil for llama-bench's default, prompt + generated tokens.
+    public var contextSize: Int?
 
     public init() {}
 }
@@ -93,7 +95,8 @@ public enum Benchmark {
         var rng = SplitMix(seed: config.seed)
         func randomTokens(_ n: Int) -> [TokenID] { (0..<n).map { _ in TokenID(rng.next() % UInt64(vocab)) } }
         // llama-bench's context: the prompt plus the generated tokens (so peak RSS compares like for like).
-        let capacity = max(config.promptTokens + config.generateTokens, 1)
+        let capacity = max(config.contextSize ?? (config.promptTokens + config.generateTokens),
+                           config.promptTokens, config.generateTokens + 1)
         let cache: KVCache
         do { cache = try model.makeCache(capacity: capacity) } catch { throw .model(error) }
 

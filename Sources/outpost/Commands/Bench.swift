@@ -43,6 +43,7 @@ extension Outpost {
             config.promptTokens = promptTokens
             config.generateTokens = generateTokens
             config.repetitions = repetitions
+            config.contextSize = ctx
             var report: BenchmarkReport
             do {
                 report = try Benchmark.run(engine: engine, config: config, threads: common.threads) { printError($0) }
