@@ -37,6 +37,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Dispatch
+import Foundation
 
 /// Zeroed, page-aligned memory for large long-lived buffers (the KV cache, batch activations).
 ///
@@ -58,9 +60,18 @@ package final class PageMemory: @unchecked Sendable {
             _ = madvise(address, byteCount, 14)   // MADV_HUGEPAGE; advisory, ignored where unsupported
             pointer = address
             mapped = true
-            // Fresh anonymous pages read as zero; write one byte per page to make them resident.
-            let bytes = address.assumingMemoryBound(to: UInt8.self)
-            for offset in stride(from: 0, to: byteCount, by: page) { bytes[offset] = 0 }
+            // Fresh anonymous pages read as zero; write one byte per page to make them resident. The
+            // kernel zeroes each page on that first touch, which dominates start-up for a long context, so
+            // large buffers are touched by several threads at once.
+            let base = UInt(bitPattern: address)
+            let size = byteCount
+            let parts = size >= 16 << 20 ? max(1, min(4, ProcessInfo.processInfo.activeProcessorCount)) : 1
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let bytes = UnsafeMutablePointer<UInt8>(bitPattern: base)!
+                let pages = (size + page - 1) / page
+                let range = ThreadPool.split(pages, parts: parts, index: part)
+                for p in range { bytes[p * page] = 0 }
+            }
             return
         }
         #endif
