@@ -1,21 +1,26 @@
-/* Tiled matmuls (GEMM) for the x86 paths: part of the shared x86 body (x86_body.h includes this file at its
- * end, so the helpers there, OK_TARGET, OK_FN and OK_USE_VNNI apply).
+/* Tiled matmuls (GEMM) for the x86 paths: part of the shared x86 body (x86_body.h includes this file, so
+ * the helpers there, OK_TARGET, OK_FN and OK_USE_VNNI apply).
  *
  *   out[c * ld + r] = dot(weight row r, activation column c)      r < rows, c < cols
  *
  * Loop nest of one call (a thread's range of weight rows against every activation column):
  *
- *   for each panel of NC activation columns             the panel stays in L2 (panel_cols)
- *     for each tile of MR weight rows                   the tile's rows stay in L1 across the panel
- *       for each tile of NR columns of the panel        micro-kernel: MR x NR outputs over all of k
+ *   for each panel of NC (64) activation columns        the panel's activations stay in L2
+ *     for each k-chunk (32 blocks / 4 super-blocks)     fixed-size buffers on the stack
+ *       [activation scales of the panel as floats]
+ *       for each tile of MR weight rows
+ *         [pack: the tile's rows unpacked to u8 levels + float scales, read by every column tile below]
+ *         for each tile of NR columns of the panel      micro-kernel: MR x NR outputs over the chunk
  *
- * The micro-kernel keeps one 8-lane accumulator per output in registers. Each weight block is loaded and
- * unpacked once per step and used for NR columns; each activation block is loaded once and used for MR rows.
- * Integer products are formed per 32-element block (VPDPBUSD, or VPMADDUBSW + VPMADDWD) exactly as the
- * vec_dot kernels do, and every block's integer sum is scaled in float once per (row, column); so results
- * equal the vec_dot's up to the order of the float additions.
+ * The micro-kernel keeps one 8-lane float accumulator per output in registers (K-quants: plus one int32
+ * accumulator per output). Each packed weight block is loaded once per step and used for NR columns; each
+ * activation block is loaded once and used for MR rows. Integer products are formed per 32-element block
+ * (VPDPBUSD / VPDPWSSD, or VPMADDUBSW + VPMADDWD) and are exact, as in the vec_dot kernels; every block's
+ * (super-block's) integer sum is scaled in float once per (row, column), so results equal the vec_dot's
+ * up to the order of the float additions. Outputs of k-chunks after the first are added to out.
  *
- * Tile sizes: the AVX-512 build has 32 vector registers (EVEX encodes ymm16-31), the AVX2 build 16. */
+ * Tile sizes: the AVX-512 build has 32 vector registers (EVEX encodes ymm16-31): 4 x 4; the AVX2 build
+ * 16: 4 x 2 (32-element blocks) and 3 x 3 (K-quants). */
 
 #if OK_USE_VNNI
 #define OK_YMM_REGS 32
