@@ -64,9 +64,9 @@ package final class ComputeContext: @unchecked Sendable {
         let jobs = products.enumerated().map { index, product in
             let (w, out) = product
             let f = formats.first { $0.type == w.activationType }!
-            let minRows = (Self.chunkMinBytes + w.rowBytes - 1) / w.rowBytes
-            let perChunk = Self.roundUp(max(minRows, (w.rows + Self.chunksPerMatrix - 1) / Self.chunksPerMatrix), to: Self.chunkRowMultiple)
-            for r0 in stride(from: 0, to: w.rows, by: perChunk) { chunks.append((index, r0..<min(w.rows, r0 + perChunk))) }
+            for r0 in stride(from: 0, to: w.rows, by: w.rowsPerChunk) {
+                chunks.append((index, r0..<min(w.rows, r0 + w.rowsPerChunk)))
+            }
             return (w: w, out: out, act: UnsafeRawPointer(act + f.offset), actRowBytes: f.rowBytes)
         }
         pool.forEachChunk(chunks.count) { chunk, _ in
@@ -76,13 +76,6 @@ package final class ComputeContext: @unchecked Sendable {
                       job.act, job.actRowBytes, Int64(n), job.out + rows.lowerBound, Int64(w.rows))
         }
     }
-
-    /// Matmul chunking: at least this many weight bytes, at most this many chunks per matrix, and a row
-    /// count that is a multiple of every kernel row tile.
-    private static let chunkMinBytes = 16 << 10
-    private static let chunksPerMatrix = 64
-    private static let chunkRowMultiple = 16
-    private static func roundUp(_ x: Int, to m: Int) -> Int { (x + m - 1) / m * m }
 
     /// `gate = silu(gate) * up` over `rows` rows of `width` values, rows split across the threads
     /// (elementwise, so the result is the serial one).

@@ -22,10 +22,8 @@ public final class KVCache: @unchecked Sendable {
     /// Number of positions filled so far; the next token goes at position `count`.
     public private(set) var count: Int = 0
 
-    private let keys: UnsafeMutableRawPointer    // (layer, capacity, kvDim) of `type`
-    private let values: UnsafeMutableRawPointer  // (layer, capacity, vDim) of `type`
-    private let keyMemory: PageMemory
-    private let valueMemory: PageMemory
+    private let keys: PageMemory    // (layer, capacity, kvDim) of `type`
+    private let values: PageMemory  // (layer, capacity, vDim) of `type`
 
     public init(capacity: Int, layerCount: Int, kvDim: Int, vDim: Int, type: KVCacheType = .f16) throws(ModelError) {
         guard capacity > 0, layerCount > 0, kvDim > 0, vDim > 0 else {
@@ -43,34 +41,39 @@ public final class KVCache: @unchecked Sendable {
         self.vDim = vDim
         self.type = type
         // Touched up front: the memory a context needs is claimed (and fails) at load, not mid-generation.
-        keyMemory = PageMemory(byteCount: kTotal)
-        valueMemory = PageMemory(byteCount: vTotal)
-        keys = keyMemory.pointer
-        values = valueMemory.pointer
+        keys = PageMemory(byteCount: kTotal)
+        values = PageMemory(byteCount: vTotal)
     }
 
     /// Bytes held by the cache.
-    public var byteCount: Int { capacity * layerCount * (kvDim + vDim) * type.bytesPerElement }
+    public var byteCount: Int {
+        Self.byteCount(capacity: capacity, layerCount: layerCount, kvDim: kvDim, vDim: vDim, type: type)
+    }
 
     /// Bytes a cache of this shape takes.
     public static func byteCount(capacity: Int, layerCount: Int, kvDim: Int, vDim: Int, type: KVCacheType) -> Int {
         capacity * layerCount * (kvDim + vDim) * type.bytesPerElement
     }
 
+    /// Start of the row of `width` elements at (`layer`, `position`) in `memory`.
+    private func row(_ memory: PageMemory, width: Int, layer: Int, position: Int) -> UnsafeMutableRawPointer {
+        memory.pointer + ((layer * capacity + position) * width) * type.bytesPerElement
+    }
+
     /// Key row of `layer` at `position`: `kvDim` elements of `type`.
     package func keyRow(layer: Int, position: Int) -> UnsafeRawPointer {
-        UnsafeRawPointer(keys + ((layer * capacity + position) * kvDim) * type.bytesPerElement)
+        UnsafeRawPointer(row(keys, width: kvDim, layer: layer, position: position))
     }
 
     /// Value row of `layer` at `position`: `vDim` elements of `type`.
     package func valueRow(layer: Int, position: Int) -> UnsafeRawPointer {
-        UnsafeRawPointer(values + ((layer * capacity + position) * vDim) * type.bytesPerElement)
+        UnsafeRawPointer(row(values, width: vDim, layer: layer, position: position))
     }
 
     /// Writes `rows` positions of keys `(rows, kvDim)` and values `(rows, vDim)` at `position`.
     package func store(layer: Int, position: Int, rows: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
-        let kDst = keys + ((layer * capacity + position) * kvDim) * type.bytesPerElement
-        let vDst = values + ((layer * capacity + position) * vDim) * type.bytesPerElement
+        let kDst = row(keys, width: kvDim, layer: layer, position: position)
+        let vDst = row(values, width: vDim, layer: layer, position: position)
         switch type {
         case .f32:
             kDst.copyMemory(from: k, byteCount: rows * kvDim * 4)

@@ -12,6 +12,13 @@ package struct WeightMatrix: @unchecked Sendable {
     package let data: UnsafeRawPointer   // (rows, rowBytes)
     /// Activation format the dot product expects for this weight type.
     package let activationType: GGMLType
+    /// Rows per parallel chunk of a matmul, fixed at load so the cut never depends on the thread count:
+    /// at least `chunkMinBytes` of weights, at most `chunksPerMatrix` chunks, a multiple of every kernel
+    /// row tile.
+    package let rowsPerChunk: Int
+    private static let chunkMinBytes = 16 << 10
+    private static let chunksPerMatrix = 64
+    private static let chunkRowMultiple = 16
 
     package init(tensor: GGUFTensorInfo, file: GGUFFile) throws(ModelError) {
         guard let act = Kernels.activationType(for: tensor.type) else {
@@ -27,6 +34,9 @@ package struct WeightMatrix: @unchecked Sendable {
         rows = tensor.dimensions.count > 1 ? tensor.dimensions[1] : 1
         rowBytes = tensor.rowBytes
         activationType = act
+        let minRows = (Self.chunkMinBytes + max(rowBytes, 1) - 1) / max(rowBytes, 1)
+        let perChunk = max(minRows, (rows + Self.chunksPerMatrix - 1) / Self.chunksPerMatrix)
+        rowsPerChunk = (perChunk + Self.chunkRowMultiple - 1) / Self.chunkRowMultiple * Self.chunkRowMultiple
         guard let base = file.data(for: tensor).baseAddress else {
             throw .badShape(tensor: tensor.name, expected: "non-empty data", got: tensor.dimensions)
         }
