@@ -29,9 +29,10 @@ public protocol LanguageModel: AnyObject, Sendable {
     var hyperparameters: Hyperparameters { get }
     var options: ModelOptions { get }
 
-    /// Runs `tokens` at positions `cache.count...`, appends their keys and values to `cache`, and
-    /// returns their final hidden states. At most `options.maxBatch` tokens per call.
-    func forward(_ tokens: [TokenID], cache: KVCache) throws(ModelError) -> HiddenStates
+    /// Runs several sequences in one pass: each segment's tokens at positions `cache.count...` of its own
+    /// cache, whose keys and values it appends. Returns the final hidden states of all tokens, segment
+    /// after segment. At most `options.maxBatch` tokens in all; no cache may appear twice.
+    func forward(_ batch: [BatchSegment]) throws(ModelError) -> HiddenStates
 
     /// Logits for `rows` of `hidden`: `(rows.count, vocabularySize)`.
     func logits(_ hidden: HiddenStates, rows: Range<Int>) -> [Float]
@@ -44,6 +45,12 @@ public protocol LanguageModel: AnyObject, Sendable {
 }
 
 extension LanguageModel {
+    /// Runs `tokens` at positions `cache.count...`, appends their keys and values to `cache`, and
+    /// returns their final hidden states. At most `options.maxBatch` tokens per call.
+    public func forward(_ tokens: [TokenID], cache: KVCache) throws(ModelError) -> HiddenStates {
+        try forward([BatchSegment(tokens: tokens, cache: cache)])
+    }
+
     /// A cache for `capacity` positions shaped for this model.
     public func makeCache(capacity: Int) throws(ModelError) -> KVCache {
         let hp = hyperparameters

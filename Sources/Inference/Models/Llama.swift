@@ -77,20 +77,14 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
 
     var scratchBytes: Int { work.byteCount }
 
-    func forward(_ tokens: [TokenID], cache: KVCache) throws(ModelError) -> HiddenStates {
+    func forward(_ batch: [BatchSegment]) throws(ModelError) -> HiddenStates {
         let hp = hyperparameters
-        let n = tokens.count, start = cache.count, d = hp.embeddingLength
-        guard n > 0, n <= options.maxBatch else {
-            throw .invalidArgument("a forward pass takes 1...\(options.maxBatch) tokens (got \(n))")
-        }
-        guard start + n <= cache.capacity else { throw .contextExceeded(needed: start + n, available: cache.capacity) }
-        for id in tokens where id < 0 || Int(id) >= hp.vocabularySize {
-            throw .tokenOutOfRange(id, vocabularySize: hp.vocabularySize)
-        }
+        let layout = try BatchLayout(batch, hp: hp, maxBatch: options.maxBatch)
+        let n = layout.rows, d = hp.embeddingLength
         return exclusive.withLock { _ in
             let w = work
             // x = embedding(tokens)                                       (n, embd)
-            for (i, id) in tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: w.x.pointer + i * d) }
+            for (i, id) in layout.tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: w.x.pointer + i * d) }
             for (l, layer) in layers.enumerated() {
                 // Attention block.
                 Ops.rmsNorm(w.x.pointer, weight: layer.attnNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.xn.pointer)
@@ -99,13 +93,19 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 if let b = layer.bq { Ops.addBias(w.q.pointer, bias: b, rows: n) }
                 if let b = layer.bk { Ops.addBias(w.k.pointer, bias: b, rows: n) }
                 if let b = layer.bv { Ops.addBias(w.v.pointer, bias: b, rows: n) }
-                Ops.rope(w.q.pointer, n: n, heads: hp.headCount, headDim: hp.headDim, ropeDims: hp.ropeDimensions,
-                         start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope, freqFactors: ropeFactors)
-                Ops.rope(w.k.pointer, n: n, heads: hp.kvHeadCount, headDim: hp.headDim, ropeDims: hp.ropeDimensions,
-                         start: start, base: hp.ropeBase, scale: hp.ropeScale, neox: neoxRope, freqFactors: ropeFactors)
+                // Each sequence rotates at its own positions and writes its own cache.
+                for s in layout.segments {
+                    Ops.rope(w.q.pointer + s.row * hp.qDim, n: s.count, heads: hp.headCount, headDim: hp.headDim,
+                             ropeDims: hp.ropeDimensions, start: s.start, base: hp.ropeBase, scale: hp.ropeScale,
+                             neox: neoxRope, freqFactors: ropeFactors)
+                    Ops.rope(w.k.pointer + s.row * hp.kvDim, n: s.count, heads: hp.kvHeadCount, headDim: hp.headDim,
+                             ropeDims: hp.ropeDimensions, start: s.start, base: hp.ropeBase, scale: hp.ropeScale,
+                             neox: neoxRope, freqFactors: ropeFactors)
+                    s.cache.store(layer: l, position: s.start, rows: s.count, keys: w.k.pointer + s.row * hp.kvDim,
+                                  values: w.v.pointer + s.row * hp.vDim)
+                }
                 Ops.scale(w.q.pointer, by: 1 / Float(hp.headDim).squareRoot(), count: n * hp.qDim)
-                cache.store(layer: l, position: start, rows: n, keys: w.k.pointer, values: w.v.pointer)
-                compute.attention(q: w.q.pointer, cache: cache, layer: l, out: w.attn.pointer, n: n, start: start,
+                compute.attention(q: w.q.pointer, segments: layout.segments, layer: l, out: w.attn.pointer,
                                   heads: hp.headCount, kvHeads: hp.kvHeadCount, headDim: hp.headDim,
                                   vHeadDim: hp.valueHeadDim, window: nil)
                 compute.matmul(layer.wo, w.attn.pointer, rows: n, into: w.proj.pointer) // (n, embd)
@@ -119,7 +119,7 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
                 Ops.add(w.x.pointer, w.proj.pointer, count: n * d)
             }
             Ops.rmsNorm(w.x.pointer, weight: outputNorm, rows: n, dim: d, eps: hp.rmsEpsilon, into: w.hidden.pointer)
-            cache.advance(by: n)
+            layout.advanceCaches()
             return HiddenStates(pointer: w.hidden.pointer, rows: n, dim: d)
         }
     }

@@ -92,34 +92,51 @@ package final class ComputeContext: @unchecked Sendable {
         }
     }
 
-    /// Causal multi-head attention of `n` new queries against the cached keys and values of one layer.
-    ///
-    /// - q: `(n, heads, headDim)`, already rotated and scaled; position of row i is `start + i`.
-    /// - cache: keys and values of `layer`, filled up to `start + n`.
-    /// - out: `(n, heads, vHeadDim)`.
-    /// - window: sliding-window size (a query at p sees keys at t with p - t < window), or nil for full attention.
+    /// Causal attention of `n` queries at positions `start...` against one cache (a one-segment batch).
     package func attention(q: UnsafePointer<Float>, cache: KVCache, layer: Int, out: UnsafeMutablePointer<Float>,
                            n: Int, start: Int, heads: Int, kvHeads: Int, headDim: Int, vHeadDim: Int, window: Int?) {
-        let capacity = cache.capacity
-        let scores = scoreBuffer(perThread: capacity)
+        attention(q: q, segments: [BatchLayout.Segment(cache: cache, row: 0, count: n, start: start)], layer: layer,
+                  out: out, heads: heads, kvHeads: kvHeads, headDim: headDim, vHeadDim: vHeadDim, window: window)
+    }
+
+    /// Causal multi-head attention of every segment's new queries against the cached keys and values of
+    /// its own sequence at one layer; all (row, head) pairs of all segments share one parallel region.
+    ///
+    /// - q: `(rows, heads, headDim)`, already rotated and scaled; row `s.row + i` sits at position `s.start + i`
+    ///   of segment `s`'s cache.
+    /// - each segment's cache: keys and values of `layer`, filled up to `s.start + s.count`.
+    /// - out: `(rows, heads, vHeadDim)`.
+    /// - window: sliding-window size (a query at p sees keys at t with p - t < window), or nil for full attention.
+    package func attention(q: UnsafePointer<Float>, segments: [BatchLayout.Segment], layer: Int, out: UnsafeMutablePointer<Float>,
+                           heads: Int, kvHeads: Int, headDim: Int, vHeadDim: Int, window: Int?) {
+        guard let widest = segments.map({ $0.cache.capacity }).max() else { return }
+        let scores = scoreBuffer(perThread: widest)
         let group = heads / kvHeads
-        let kvType: Int32 = cache.type == .f16 ? 1 : 0   // ggml type numbers f16 / f32
-        let elementBytes = cache.type.bytesPerElement
-        let tasks = n * heads                            // one per (query row, head)
-        let parts = min(tasks, 64)
+        var firstTask: [Int] = []                        // (segments + 1) prefix sums of rows × heads
+        var total = 0
+        for s in segments { firstTask.append(total); total += s.count * heads }
+        firstTask.append(total)
+        let parts = min(total, 64)
         pool.forEachChunk(parts) { chunk, worker in
-            let score = scores + worker * capacity       // (capacity) per worker
-            for task in ThreadPool.split(tasks, parts: parts, index: chunk) {
-                let i = task / heads, h = task % heads
-                let pos = start + i
+            let score = scores + worker * widest         // (capacity) per worker
+            var si = 0
+            for task in ThreadPool.split(total, parts: parts, index: chunk) {
+                while task >= firstTask[si + 1] { si += 1 }
+                let s = segments[si], cache = s.cache
+                let local = task - firstTask[si]
+                let i = local / heads, h = local % heads
+                let pos = s.start + i
                 let kvh = h / group
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
-                let qRow = q + (i * heads + h) * headDim
+                let row = s.row + i
+                let kvType: Int32 = cache.type == .f16 ? 1 : 0   // ggml type numbers f16 / f32
+                let elementBytes = cache.type.bytesPerElement
                 // scores = q · k_t for every visible t, softmax, out = Σ softmax_t · v_t, in one C call
-                ok_attend(kvType, qRow, cache.keyRow(layer: layer, position: first) + kvh * headDim * elementBytes,
+                ok_attend(kvType, q + (row * heads + h) * headDim,
+                          cache.keyRow(layer: layer, position: first) + kvh * headDim * elementBytes,
                           Int64(cache.kvDim), cache.valueRow(layer: layer, position: first) + kvh * vHeadDim * elementBytes,
                           Int64(cache.vDim), Int64(pos - first + 1), Int64(headDim), Int64(vHeadDim), score,
-                          out + (i * heads + h) * vHeadDim)
+                          out + (row * heads + h) * vHeadDim)
             }
         }
     }

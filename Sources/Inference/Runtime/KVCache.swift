@@ -90,6 +90,26 @@ public final class KVCache: @unchecked Sendable {
     /// Forgets positions from `position` on, e.g. to reuse a shared prefix or rewind speculation.
     public func truncate(to position: Int) { count = max(0, min(count, position)) }
 
+    /// Replaces this cache's contents with the first `count` positions of `source` (a shared prompt
+    /// prefix computed by another sequence). Both caches must have the same shape and element type.
+    public func copyPrefix(from source: KVCache, count n: Int) throws(ModelError) {
+        guard source !== self else { truncate(to: n); return }
+        guard source.layerCount == layerCount, source.kvDim == kvDim, source.vDim == vDim, source.type == type else {
+            throw .invalidArgument("cannot copy KV rows between caches of different shapes")
+        }
+        guard n >= 0, n <= source.count, n <= capacity else {
+            throw .invalidArgument("cannot copy \(n) KV positions (source holds \(source.count), capacity \(capacity))")
+        }
+        let e = type.bytesPerElement
+        for layer in 0..<layerCount {
+            row(keys, width: kvDim, layer: layer, position: 0)
+                .copyMemory(from: source.keyRow(layer: layer, position: 0), byteCount: n * kvDim * e)
+            row(values, width: vDim, layer: layer, position: 0)
+                .copyMemory(from: source.valueRow(layer: layer, position: 0), byteCount: n * vDim * e)
+        }
+        count = n
+    }
+
     /// Forgets everything.
     public func reset() { count = 0 }
 }
