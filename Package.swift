@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "outpost", targets: ["outpost"]),
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "OpenAIAPI", targets: ["OpenAIAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,6 +25,8 @@ let package = Package(
         .target(name: "GGUF"),
         .target(name: "Inference", dependencies: ["GGUF", "CKernels"]),
         .target(name: "Bench", dependencies: ["Inference"]),
+        // OpenAI-compatible wire types: strict request parsing, responses, stream chunks, errors.
+        .target(name: "OpenAIAPI"),
         .executableTarget(
             name: "outpost",
             dependencies: [
@@ -34,6 +37,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["GGUF"], path: "Tests/TestSupport"),
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GGUF", "TestSupport"]),
+        .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "GGUF", "CKernels", "TestSupport", "Bench"]),
     ]
 )
