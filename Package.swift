@@ -1,7 +1,7 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One-way layout: outpost (CLI) -> Bench -> Inference -> GGUF, CKernels.
+// One-way layout: outpost (CLI) -> Server, Bench -> Inference -> GGUF, CKernels; Server -> OpenAIAPI.
 let package = Package(
     name: "Outpost",
     platforms: [.macOS(.v14)],
@@ -10,9 +10,13 @@ let package = Package(
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "OpenAIAPI", targets: ["OpenAIAPI"]),
+        .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // SIMD kernels (AVX2, AVX-512 VNNI, NEON) each beside a generic twin; no allocation, threads or I/O.
@@ -27,10 +31,20 @@ let package = Package(
         .target(name: "Bench", dependencies: ["Inference"]),
         // OpenAI-compatible wire types: strict request parsing, responses, stream chunks, errors.
         .target(name: "OpenAIAPI"),
+        // The HTTP application: routes, auth, metrics, admission, and the scheduler that batches sequences.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Inference", "GGUF", "OpenAIAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "outpost",
             dependencies: [
-                "Inference", "Bench", "GGUF",
+                "Inference", "Bench", "GGUF", "Server",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +52,13 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "Inference", "OpenAIAPI", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "GGUF", "CKernels", "TestSupport", "Bench"]),
     ]
 )

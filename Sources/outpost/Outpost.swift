@@ -6,11 +6,11 @@ import Glibc
 #endif
 
 @main
-struct Outpost: ParsableCommand {
+struct Outpost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost",
         abstract: "Edge inference platform for generative AI.",
-        subcommands: [Run.self, Inspect.self, PerplexityCommand.self, Check.self, BenchCommand.self, Logits.self]
+        subcommands: [Run.self, Serve.self, Inspect.self, PerplexityCommand.self, Check.self, BenchCommand.self, Logits.self]
     )
 }
 

@@ -24,6 +24,12 @@ public enum LogProbs {
         return best.map { ($0.id, Float(Double($0.logit) - logZ)) }
     }
 
+    /// Log-probability of token `id` under `logits`; -inf when it is out of range or there is no distribution.
+    public static func logprob(of id: TokenID, in logits: UnsafeBufferPointer<Float>) -> Float {
+        guard id >= 0, Int(id) < logits.count, let logZ = logPartition(logits) else { return -.infinity }
+        return Float(Double(sanitizedLogit(logits[Int(id)])) - logZ)
+    }
+
     /// log(sum(exp(logits))) computed stably around the maximum; nil when every logit is -inf.
     private static func logPartition(_ logits: UnsafeBufferPointer<Float>) -> Double? {
         var maxLogit = -Float.infinity

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Inference
+import Server
+
+extension Outpost {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve models over an OpenAI-compatible HTTP API.",
+            discussion: """
+            Endpoints: POST /v1/chat/completions, POST /v1/completions (streaming with "stream": true), \
+            GET /v1/models, GET /health (503 while loading), GET /metrics (Prometheus).
+            Models are named by file name without .gguf, or NAME=PATH. Flags override the --config YAML file.
+            SIGTERM/SIGINT: stop accepting, let streams finish (up to shutdown_grace_seconds), exit 0.
+            """)
+
+        @Option(name: .long, help: "A GGUF model to serve, as PATH or NAME=PATH (repeatable).")
+        var model: [String] = []
+
+        @Option(name: .long, help: "Address to listen on (default 127.0.0.1).")
+        var host: String?
+
+        @Option(name: .long, help: "Port to listen on (default 8080; 0 picks a free one).")
+        var port: Int?
+
+        @Option(name: .customLong("api-key-file"), help: "File of API keys, one per line; requests then need Authorization: Bearer KEY.")
+        var apiKeyFile: String?
+
+        @Option(name: .long, help: "Sequences batched together per model (default 4).")
+        var parallel: Int?
+
+        @Option(name: .long, help: "Context size of each sequence in tokens (default 4096).")
+        var ctx: Int?
+
+        @Option(name: .long, help: "Compute threads per model (default: the number of cores).")
+        var threads: Int?
+
+        @Option(name: .customLong("max-queue"), help: "Requests that may wait for a slot before 429 (default 32).")
+        var maxQueue: Int?
+
+        @Option(name: .customLong("kv-type"), help: "KV cache element type: f16 (default) or f32.")
+        var kvType: KVCacheType?
+
+        @Option(name: .long, help: "YAML configuration file (see README).")
+        var config: String?
+
+        @Flag(name: .long, help: "Use the portable kernels instead of the CPU's SIMD path.")
+        var generic = false
+
+        func validate() throws {
+            if let port, !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
+            if let parallel, !(1...256).contains(parallel) { throw ValidationError("--parallel must be in 1...256") }
+            if let ctx, !(2...(1 << 20)).contains(ctx) { throw ValidationError("--ctx must be in 2...1048576") }
+            if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1...256") }
+            if let maxQueue, maxQueue < 0 { throw ValidationError("--max-queue must be non-negative") }
+        }
+
+        func configuration() throws -> ServerConfiguration {
+            var c = ServerConfiguration()
+            if let config {
+                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                    throw CLIError("cannot read the config file \(config)")
+                }
+                do {
+                    try c.apply(yaml: text, baseDirectory: (config as NSString).deletingLastPathComponent)
+                } catch {
+                    throw CLIError("\(config): \(error.description)")
+                }
+            }
+            if !model.isEmpty { c.models = model.map(ServerConfiguration.ModelSpec.init(argument:)) }
+            if let host { c.host = host }
+            if let port { c.port = port }
+            if let apiKeyFile {
+                do { c.apiKeys = try ServerConfiguration.readKeys(file: apiKeyFile) } catch { throw CLIError(error.description) }
+            }
+            if let parallel { c.scheduler.parallel = parallel }
+            if let ctx { c.scheduler.contextSize = ctx }
+            if let threads { c.threads = threads }
+            if let maxQueue { c.scheduler.maxQueue = maxQueue }
+            if let kvType { c.kvCacheType = kvType }
+            c.genericKernels = generic || ProcessInfo.processInfo.environment["OUTPOST_GENERIC_KERNELS"] == "1"
+            guard !c.models.isEmpty else { throw CLIError("no model to serve: pass --model PATH or list models in --config") }
+            for m in c.models where !FileManager.default.fileExists(atPath: m.path) {
+                throw CLIError("model file not found: \(m.path) (run scripts/fetch-models to get the reference models)")
+            }
+            return c
+        }
+
+        func run() async throws {
+            let c = try configuration()
+            Kernels.initialize(forceGeneric: c.genericKernels)
+            let server = OutpostServer(configuration: c)
+            do {
+                try await server.run { port in
+                    printError("outpost: listening on http://\(c.host):\(port) (models: \(c.models.map(\.name).joined(separator: ", ")); parallel \(c.scheduler.parallel), ctx \(c.scheduler.contextSize))")
+                }
+            } catch let error as ModelHostError {
+                throw CLIError(error.description)
+            }
+            printError("outpost: stopped")
+        }
+    }
+}
