@@ -1,5 +1,5 @@
 import Foundation
-@testable import OpenAIAPI
+import OpenAIAPI
 import XCTest
 
 /// The strict JSON parser and writer.

@@ -85,7 +85,7 @@ final class RawHTTPClient {
         let rc = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard rc == 0 else { close(fd); throw XCTSkip("cannot connect to the test server") }
+        guard rc == 0 else { _ = Glibc.close(fd); throw XCTSkip("cannot connect to the test server") }
     }
 
     func send(_ text: String) {
@@ -106,7 +106,7 @@ final class RawHTTPClient {
         while Date() < deadline {
             var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             guard poll(&p, 1, 100) > 0 else { continue }
-            let n = read(fd, &buf, buf.count)
+            let n = Glibc.read(fd, &buf, buf.count)
             if n <= 0 { break }
             data.append(contentsOf: buf[0..<n])
             if String(decoding: data, as: UTF8.self).contains(marker) { break }

@@ -202,8 +202,10 @@ public final class BatchScheduler: @unchecked Sendable {
             return true
         }
         for r in active where ids.contains(r.id) { finishLocked(r, .cancelled) }
+        let finished = active.filter { $0.done }
         active.removeAll { $0.done }
         refreshStatsLocked()
+        deliverFinished(finished)
     }
 
     /// Gives free slots to queued requests, first come first served, each to the slot whose cached tokens
@@ -274,9 +276,11 @@ public final class BatchScheduler: @unchecked Sendable {
             condition.lock()
             for r in decoding { fail(r, error.description) }
             for (r, _) in prefilling { fail(r, error.description) }
+            let finished = active.filter { $0.done }
             active.removeAll { $0.done }
             refreshStatsLocked()
             condition.unlock()
+            deliverFinished(finished)
             return
         }
         // Which rows need logits: every decoding row, and the last row of each prompt that is now complete.
@@ -301,20 +305,25 @@ public final class BatchScheduler: @unchecked Sendable {
                 samples.append((r, model.logits(hidden, rows: (row - 1)..<row)[...]))
             }
         }
-        for (r, logits) in samples { sample(r, logits: logits) }
+        var emitted = 0
+        for (r, logits) in samples where sample(r, logits: logits) { emitted += 1 }
 
         condition.lock()
         stats.forwardPasses += 1
         stats.promptTokensComputed += computed
-        stats.generatedTokens += samples.count
-        for r in active where r.done { finishBookkeepingLocked(r) }
+        stats.generatedTokens += emitted
+        let finished = active.filter { $0.done }
+        for r in finished { finishBookkeepingLocked(r) }
         active.removeAll { $0.done }
         refreshStatsLocked()
         condition.unlock()
+        deliverFinished(finished)
     }
 
     /// Samples the next token of `r` from its logits and streams it; ends the sequence on a stop.
-    private func sample(_ r: Running, logits: ArraySlice<Float>) {
+    /// Returns whether a token was emitted (an end-of-generation token is not).
+    @discardableResult
+    private func sample(_ r: Running, logits: ArraySlice<Float>) -> Bool {
         // Log-probabilities come from the raw distribution, so they are read before the sampler filters.
         var reported: (logprob: Float, top: [(id: TokenID, logprob: Float)])?
         let id = r.sampler.sample(logits: Array(logits), history: r.history)
@@ -326,7 +335,7 @@ public final class BatchScheduler: @unchecked Sendable {
         if r.generated == 0 { r.firstToken = DispatchTime.now().uptimeNanoseconds }
         if engine.tokenizer.isEndOfGeneration(id) {
             end(r, .stop, flush: true)   // text held back as a possible stop string is real output
-            return
+            return false
         }
         let token = SampledToken(id: id, logprob: reported?.logprob, top: reported?.top ?? [])
         r.generated += 1
@@ -340,6 +349,7 @@ public final class BatchScheduler: @unchecked Sendable {
         } else {
             r.pendingToken = id
         }
+        return true
     }
 
     /// Marks `r` done and sends its summary (called on the scheduler thread outside the lock).
@@ -347,9 +357,19 @@ public final class BatchScheduler: @unchecked Sendable {
         let trailing = finish == .length || flush ? r.stops.finish(r.detokenizer.flush()) : ""
         var s = summary(r, finish, trailing)
         s.error = error
-        r.continuation.yield(.finished(s))
-        r.continuation.finish()
+        r.outcome = s
         r.done = true
+    }
+
+    /// Sends the final event of finished sequences — after the figures (free slots, counts) were updated,
+    /// so a client that sees its stream end sees a snapshot without it.
+    private func deliverFinished(_ runs: [Running]) {
+        for r in runs {
+            guard let s = r.outcome else { continue }
+            r.outcome = nil
+            r.continuation.yield(.finished(s))
+            r.continuation.finish()
+        }
     }
 
     private func finishLocked(_ r: Running, _ finish: SequenceFinish) {
@@ -435,6 +455,7 @@ private final class Running {
     var pendingToken: TokenID?      // sampled, streamed, not yet in the cache
     var firstToken: UInt64?
     var done = false
+    var outcome: SequenceSummary?   // set when done, sent once the figures are updated
 
     var prompt: [TokenID] { request.prompt }
 
