@@ -56,7 +56,8 @@ package final class ComputeContext: @unchecked Sendable {
                 }
             }
         }
-        if n == 1 { quantize(0..<1) } else { pool.parallelFor(n, quantize) }
+        // A few rows quantize faster on this thread than a wake-up of the pool takes (decode batches).
+        if n * k < 1 << 15 { quantize(0..<n) } else { pool.parallelFor(n, quantize) }
 
         // Chunks of whole row groups, cut the same way whatever the thread count (so results do not depend
         // on it), small enough that a thread the OS delays leaves little for the others to wait on.
@@ -80,6 +81,10 @@ package final class ComputeContext: @unchecked Sendable {
     /// `gate = silu(gate) * up` over `rows` rows of `width` values, rows split across the threads
     /// (elementwise, so the result is the serial one).
     package func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, rows: Int, width: Int) {
+        if rows > 1 && rows * width < 1 << 14 {   // a decode batch: cheaper here than a pool wake-up
+            Ops.swiglu(gate: gate, up: up, count: rows * width)
+            return
+        }
         pool.parallelFor(rows) { r in
             Ops.swiglu(gate: gate + r.lowerBound * width, up: up + r.lowerBound * width, count: r.count * width)
         }
