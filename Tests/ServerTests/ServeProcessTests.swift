@@ -70,6 +70,38 @@ final class ServeProcessTests: XCTestCase {
         XCTAssertThrowsError(try RawHTTPClient(port: port), "the port still accepts connections")
     }
 
+    /// With no grace, SIGTERM cancels the open stream: the error arrives in-band as an SSE error event,
+    /// the stream closes without [DONE], and the server still exits 0.
+    func testShutdownWithoutGraceEndsTheStreamWithAnInBandError() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-grace-\(UUID().uuidString).yaml")
+        try "shutdown_grace_seconds: 0\n".write(to: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: config) }
+        let (p, err) = try launch(["serve", "--model", "m=\(TestServer.modelPath)", "--port", "0", "--ctx", "1024",
+                                   "--parallel", "1", "--threads", "2", "--config", config.path])
+        defer { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: err) }
+        let port = try XCTUnwrap(port(from: err, p), "the server did not start")
+        var ready = false
+        for _ in 0..<500 where !ready {
+            let c = try RawHTTPClient(port: port)
+            c.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            ready = c.read(until: "\r\n\r\n", timeout: 2).contains("200 OK")
+            c.close()
+            if !ready { usleep(20_000) }
+        }
+        let stream = try RawHTTPClient(port: port)
+        defer { stream.close() }
+        stream.send(RawHTTPClient.post(path: "/v1/chat/completions",
+                                       json: #"{"model":"m","messages":[{"role":"user","content":"Tell a long story."}],"max_tokens":900,"temperature":0,"stream":true}"#,
+                                       port: port))
+        XCTAssertTrue(stream.read(until: "\"content\":\"").contains("200 OK"))
+        kill(p.processIdentifier, SIGTERM)
+        let rest = stream.read(until: "\"error\"", timeout: 30)
+        XCTAssertTrue(rest.contains("data: {\"error\""), "no in-band error event: \(rest.suffix(300))")
+        XCTAssertFalse(rest.contains("[DONE]"))
+        p.waitUntilExit()
+        XCTAssertEqual(p.terminationStatus, 0)
+    }
+
     func testModelsOverTheMemoryBudgetAreRefusedWithTheArithmetic() throws {
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-budget-\(UUID().uuidString).yaml")
         try "memory_budget_mb: 64\n".write(to: config, atomically: true, encoding: .utf8)

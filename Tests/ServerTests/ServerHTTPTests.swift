@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Inference
 import NIOCore
 import Server
+import TestSupport
 import XCTest
 
 /// The OpenAI-compatible server over a real model: endpoints, streaming shape, every error class, auth,
@@ -35,6 +36,25 @@ final class ServerHTTPTests: XCTestCase {
                              "outpost_prefix_cache_hit_tokens_total", "outpost_generated_tokens_total{model=\"smollm2\"} 3"] {
                     XCTAssertTrue(r.text.contains(name), "metrics lack \(name)")
                 }
+            }
+        }
+    }
+
+    /// Two models side by side, each answering under its own name.
+    func testTwoModelsServedByName() async throws {
+        let gemma = TestPaths.Reference.gemma3.modelPath
+        guard FileManager.default.fileExists(atPath: gemma) else { throw XCTSkip("Gemma 3 absent") }
+        let server = try TestServer.make { $0.models.append(.init(name: "gemma", path: gemma)) }
+        defer { TestServer.stop(server) }
+        try await server.buildApplication().test(.router) { client in
+            try await client.execute(uri: "/v1/models", method: .get) { r in
+                let ids = (r.json()["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+                XCTAssertEqual(ids, ["smollm2", "gemma"])
+            }
+            for name in ["smollm2", "gemma"] {
+                let r = try await client.post("/v1/completions", #"{"model":"\#(name)","prompt":"The sky is","max_tokens":3,"temperature":0}"#)
+                XCTAssertEqual(r.status, .ok, r.text)
+                XCTAssertEqual(r.json()["model"] as? String, name)
             }
         }
     }
