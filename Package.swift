@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "GGUF", targets: ["GGUF"]),
         .library(name: "Inference", targets: ["Inference"]),
         .library(name: "OpenAIAPI", targets: ["OpenAIAPI"]),
+        .library(name: "Routing", targets: ["Routing"]),
         .library(name: "Server", targets: ["Server"]),
     ],
     dependencies: [
@@ -31,11 +32,13 @@ let package = Package(
         .target(name: "Bench", dependencies: ["Inference"]),
         // OpenAI-compatible wire types: strict request parsing, responses, stream chunks, errors.
         .target(name: "OpenAIAPI"),
+        // Routing policy, data classification and PII detection, redaction, circuit breakers, budgets.
+        .target(name: "Routing", dependencies: ["OpenAIAPI"]),
         // The HTTP application: routes, auth, metrics, admission, and the scheduler that batches sequences.
         .target(
             name: "Server",
             dependencies: [
-                "Inference", "GGUF", "OpenAIAPI",
+                "Inference", "GGUF", "OpenAIAPI", "Routing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "GGUFTests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["GGUF", "TestSupport"]),
         .testTarget(name: "OpenAIAPITests", dependencies: ["OpenAIAPI"]),
+        .testTarget(name: "RoutingTests", dependencies: ["Routing", "OpenAIAPI"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
