@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // SIMD kernels (AVX2, AVX-512 VNNI, NEON) each beside a generic twin; no allocation, threads or I/O.
@@ -33,7 +34,10 @@ let package = Package(
         // OpenAI-compatible wire types: strict request parsing, responses, stream chunks, errors.
         .target(name: "OpenAIAPI"),
         // Routing policy, data classification and PII detection, redaction, circuit breakers, budgets.
-        .target(name: "Routing", dependencies: ["OpenAIAPI"]),
+        .target(
+            name: "Routing",
+            dependencies: ["OpenAIAPI", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         // The HTTP application: routes, auth, metrics, admission, and the scheduler that batches sequences.
         .target(
             name: "Server",
