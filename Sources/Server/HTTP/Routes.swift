@@ -58,6 +58,9 @@ private func complete(_ request: Request, limit: Int, host: ModelHost, metrics: 
         buffer = try await request.collectBody(upTo: limit)
     } catch let error as HTTPError where error.status == .contentTooLarge {
         return errorResponse(APIError.bodyTooLarge(limit: limit))
+    } catch is NIOTooManyBytesError {
+        // A chunked body (no Content-Length) that grew past the limit.
+        return errorResponse(APIError.bodyTooLarge(limit: limit))
     } catch {
         return errorResponse(APIError(status: 400, message: "the request body could not be read: \(error)",
                                       type: APIError.invalidRequestType, code: "invalid_body"))
