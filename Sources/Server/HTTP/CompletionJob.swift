@@ -21,7 +21,11 @@ struct CompletionJob: Sendable {
 
     /// Parses and checks a chat request against the models in `host`.
     static func chat(body: Data, host: ModelHost) throws(APIError) -> CompletionJob {
-        let r = try ChatCompletionRequest(body: body)
+        try chat(try ChatCompletionRequest(body: body), host: host)
+    }
+
+    /// Checks a parsed chat request against the models in `host` and tokenizes it.
+    static func chat(_ r: ChatCompletionRequest, host: ModelHost) throws(APIError) -> CompletionJob {
         let served = try model(r.model, host)
         try checkFormat(r.responseFormat)
         let messages = r.messages.map { Inference.ChatMessage(role: $0.role.rawValue, content: $0.content.text) }
@@ -37,7 +41,11 @@ struct CompletionJob: Sendable {
 
     /// Parses and checks a legacy completion request.
     static func text(body: Data, host: ModelHost) throws(APIError) -> CompletionJob {
-        let r = try CompletionRequest(body: body)
+        try text(try CompletionRequest(body: body), host: host)
+    }
+
+    /// Checks a parsed completion request against the models in `host` and tokenizes it.
+    static func text(_ r: CompletionRequest, host: ModelHost) throws(APIError) -> CompletionJob {
         let served = try model(r.model, host)
         try checkFormat(r.responseFormat)
         guard !r.prompt.isEmpty else { throw APIError.invalidValue("prompt", "the prompt is empty") }

@@ -118,6 +118,21 @@ public final class BatchScheduler: @unchecked Sendable {
         return stats
     }
 
+    /// Milliseconds a request submitted now would probably wait for a slot (0 with a slot free).
+    public var estimatedWaitMs: Double {
+        condition.lock()
+        defer { condition.unlock() }
+        if queue.isEmpty && stats.active < slots.count { return 0 }
+        return Double(queue.count + 1) / Double(config.parallel) * meanServiceSeconds * 1000
+    }
+
+    /// True when a submission now would be refused as overloaded (or the scheduler is draining).
+    public var isSaturated: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return draining || stopped || queue.count >= config.maxQueue + max(0, slots.count - stats.active)
+    }
+
     /// Seconds a new request would probably wait: the queue ahead of it served `parallel` at a time.
     private func retryAfterLocked() -> Int {
         let waves = Double(queue.count + 1) / Double(config.parallel)
