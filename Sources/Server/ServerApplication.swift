@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Inference
 import Logging
+import Routing
 import ServiceLifecycle
 
 /// `outpost serve` as a value: the HTTP application and the services around it.
@@ -14,18 +15,21 @@ public struct OutpostServer: Sendable {
     public let configuration: ServerConfiguration
     public let host: ModelHost
     public let metrics: ServerMetrics
+    /// Edge/cloud routing, when the configuration has a `routing:` section.
+    public let router: EdgeCloudRouter?
 
-    public init(configuration: ServerConfiguration) {
+    public init(configuration: ServerConfiguration, audit: (any AuditSink)? = nil) throws(ConfigurationError) {
         self.configuration = configuration
         host = ModelHost()
         metrics = ServerMetrics()
+        router = try configuration.routing.map { c throws(ConfigurationError) in try EdgeCloudRouter(config: c, audit: audit) }
     }
 
     /// The Hummingbird application (tests drive it with `.router` or `.live`).
     public func buildApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         var logger = Logger(label: "outpost.serve")
         logger.logLevel = .notice
-        let router = buildRouter(host: host, metrics: metrics, configuration: configuration)
+        let router = buildRouter(host: host, metrics: metrics, configuration: configuration, router: self.router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "outpost"),

@@ -1,5 +1,6 @@
 import Foundation
 import Inference
+import Routing
 import Yams
 
 /// Everything `outpost serve` needs, from flags and an optional YAML file (flags win).
@@ -45,6 +46,8 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGraceSeconds = 10.0
     /// Use the portable kernels (comparisons, tests).
     public var genericKernels = false
+    /// Edge/cloud routing (the `routing:` section); nil serves everything locally.
+    public var routing: RoutingConfig?
 
     public init() {}
 
@@ -105,6 +108,9 @@ public struct ServerConfiguration: Sendable {
             case "max_body_bytes": maxBodyBytes = try int(value, key, 1024...(1 << 30))
             case "memory_budget_mb": memoryBudgetBytes = try int(value, key, 1...(1 << 24)) << 20
             case "shutdown_grace_seconds": shutdownGraceSeconds = Double(try int(value, key, 0...3600))
+            case "routing":
+                guard let table = value as? [String: Any] else { throw .invalid("'routing' must be a mapping") }
+                do { routing = try RoutingConfig(dictionary: table) } catch { throw .invalid("routing: \(error)") }
             default:
                 throw .invalid("unknown config key '\(key)'")
             }

@@ -62,7 +62,7 @@ final class ServerHTTPTests: XCTestCase {
     func testHealthIsUnavailableWhileLoading() async throws {
         var c = ServerConfiguration()
         c.models = [.init(name: "smollm2", path: TestServer.modelPath)]
-        let server = OutpostServer(configuration: c)   // not loaded
+        let server = try OutpostServer(configuration: c)   // not loaded
         try await server.buildApplication().test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { XCTAssertEqual($0.status, .serviceUnavailable) }
             let r = try await client.post(chatPath, #"{"model":"smollm2","messages":[{"role":"user","content":"Hi"}]}"#)

@@ -22,7 +22,7 @@ enum TestServer {
         c.threads = 2
         c.scheduler = SchedulerConfig(parallel: 2, contextSize: 512, maxQueue: 4)
         adjust(&c)
-        let server = OutpostServer(configuration: c)
+        let server = try OutpostServer(configuration: c)
         try server.loadModels()
         return server
     }

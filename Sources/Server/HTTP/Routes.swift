@@ -5,7 +5,8 @@ import NIOCore
 import OpenAIAPI
 
 /// The OpenAI-compatible routes, shared by `outpost serve` and the tests.
-public func buildRouter(host: ModelHost, metrics: ServerMetrics, configuration: ServerConfiguration) -> Router<BasicRequestContext> {
+public func buildRouter(host: ModelHost, metrics: ServerMetrics, configuration: ServerConfiguration,
+                        router edgeCloud: EdgeCloudRouter? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: AuthMiddleware(keys: Set(configuration.apiKeys), open: ["/health"]))
@@ -32,13 +33,15 @@ public func buildRouter(host: ModelHost, metrics: ServerMetrics, configuration: 
     }
 
     router.post("/v1/chat/completions") { request, _ -> Response in
-        await complete(request, limit: limit, host: host, metrics: metrics) { body throws(APIError) in
+        await complete(request, limit: limit, host: host, metrics: metrics,
+                       routed: edgeCloud.map { RoutedCompletion(kind: .chat, router: $0, host: host, metrics: metrics) }) { body throws(APIError) in
             try CompletionJob.chat(body: body, host: host)
         }
     }
 
     router.post("/v1/completions") { request, _ -> Response in
-        await complete(request, limit: limit, host: host, metrics: metrics) { body throws(APIError) in
+        await complete(request, limit: limit, host: host, metrics: metrics,
+                       routed: edgeCloud.map { RoutedCompletion(kind: .text, router: $0, host: host, metrics: metrics) }) { body throws(APIError) in
             try CompletionJob.text(body: body, host: host)
         }
     }
@@ -46,7 +49,7 @@ public func buildRouter(host: ModelHost, metrics: ServerMetrics, configuration: 
 }
 
 /// Reads the body (413 beyond `limit`), builds the job, submits it and answers, streaming or not.
-private func complete(_ request: Request, limit: Int, host: ModelHost, metrics: ServerMetrics,
+private func complete(_ request: Request, limit: Int, host: ModelHost, metrics: ServerMetrics, routed: RoutedCompletion?,
                       parse: (Data) throws(APIError) -> CompletionJob) async -> Response {
     guard host.currentState == .ready else { return errorResponse(APIError.unavailable("the models are still loading")) }
     if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
@@ -65,6 +68,7 @@ private func complete(_ request: Request, limit: Int, host: ModelHost, metrics: 
         return errorResponse(APIError(status: 400, message: "the request body could not be read: \(error)",
                                       type: APIError.invalidRequestType, code: "invalid_body"))
     }
+    if let routed { return await routed.respond(body: Data(buffer: buffer), headers: request.headers) }
     do {
         let job = try parse(Data(buffer: buffer))
         let handle = try job.submit()
@@ -77,7 +81,7 @@ private func complete(_ request: Request, limit: Int, host: ModelHost, metrics: 
 }
 
 /// Collects the whole generation into one JSON response.
-private func completeResponse(_ job: CompletionJob, _ handle: SequenceHandle, _ metrics: ServerMetrics) async -> Response {
+func completeResponse(_ job: CompletionJob, _ handle: SequenceHandle, _ metrics: ServerMetrics) async -> Response {
     var text = ""
     var chatLogprobs: [TokenLogprob] = []
     var legacy = (tokens: [String](), logprobs: [Double](), top: [[String: Double]](), offsets: [Int]())
@@ -135,7 +139,7 @@ private func completeResponse(_ job: CompletionJob, _ handle: SequenceHandle, _ 
 /// Server-sent events: one chunk per token with text (or with log-probabilities when asked), a final
 /// chunk with the finish reason, the usage chunk when asked, then `[DONE]`. A client that goes away
 /// makes the next write fail, which cancels the sequence and frees its slot.
-private func streamingResponse(_ job: CompletionJob, _ handle: SequenceHandle, _ metrics: ServerMetrics) -> Response {
+func streamingResponse(_ job: CompletionJob, _ handle: SequenceHandle, _ metrics: ServerMetrics) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "text/event-stream"
     headers[.cacheControl] = "no-cache"

@@ -22,6 +22,8 @@ public final class ServerMetrics: Sendable {
         r.declare(counter: "outpost_requests_finished_total", help: "Generations by how they ended (stop, length, cancelled, failed).")
         r.declare(counter: "outpost_rejected_requests_total", help: "Requests refused before running, by reason.")
         r.declare(counter: "outpost_cancelled_streams_total", help: "Streams whose client went away mid-generation.")
+        r.declare(counter: "outpost_route_decisions_total", help: "Answers by where they ran (edge, cloud, none) and why.")
+        r.declare(counter: "outpost_upstream_requests_total", help: "Calls to cloud upstreams by outcome (each retry counts).")
         r.declare(gauge: "outpost_queue_depth", help: "Requests waiting for a slot.")
         r.declare(gauge: "outpost_active_sequences", help: "Sequences holding a slot.")
         r.declare(gauge: "outpost_slots", help: "Slots (sequences that can run at once).")

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import OpenAIAPI
@@ -36,11 +37,11 @@ struct RoutedCompletion {
             switch kind {
             case .chat:
                 let r = try ChatCompletionRequest(body: body)
-                do { routing = try RoutingRequest(r, headers: routingHeaders) } catch { throw error.apiError }
+                do throws(RoutingRequestError) { routing = try RoutingRequest(r, headers: routingHeaders) } catch { throw error.apiError }
                 makeJob = { () throws(APIError) in try CompletionJob.chat(r, host: host) }
             case .text:
                 let r = try CompletionRequest(body: body)
-                do { routing = try RoutingRequest(r, headers: routingHeaders) } catch { throw error.apiError }
+                do throws(RoutingRequestError) { routing = try RoutingRequest(r, headers: routingHeaders) } catch { throw error.apiError }
                 makeJob = { () throws(APIError) in try CompletionJob.text(r, host: host) }
             }
             guard case .object(let object)? = try? JSONParser.parse(body) else { throw APIError.invalidJSON("the body is not a JSON object") }

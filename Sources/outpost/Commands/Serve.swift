@@ -89,7 +89,8 @@ extension Outpost {
         func run() async throws {
             let c = try configuration()
             Kernels.initialize(forceGeneric: c.genericKernels)
-            let server = OutpostServer(configuration: c)
+            let server: OutpostServer
+            do { server = try OutpostServer(configuration: c) } catch { throw CLIError(error.description) }
             do {
                 try await server.run { port in
                     printError("outpost: listening on http://\(c.host):\(port) (models: \(c.models.map(\.name).joined(separator: ", ")); parallel \(c.scheduler.parallel), ctx \(c.scheduler.contextSize))")
