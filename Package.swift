@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "outpost",
             dependencies: [
-                "Inference", "Bench", "GGUF", "Server",
+                "Inference", "Bench", "GGUF", "Server", "Routing", "OpenAIAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
