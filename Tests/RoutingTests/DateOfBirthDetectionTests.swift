@@ -47,5 +47,6 @@ final class DateOfBirthDetectionTests: XCTestCase {
         assertNoMatch(in: "reborn 1984-03-12")
         assertNoMatch(in: "stubborn: 1984-03-12")
         assertNoMatch(in: "newborn 1984-03-12")
+        assertNoMatch(in: "the birth rate in 2020-01-01 data")  // `birth` alone is too common a word
     }
 }

@@ -8,6 +8,8 @@ final class IPAddressDetectionTests: XCTestCase {
         }
         assertFinds(.ipAddress, in: "connect to 10.1.2.3:8080", "10.1.2.3")
         assertFinds(.ipAddress, in: "(172.16.0.1).", "172.16.0.1")
+        assertFinds(.ipAddress, in: "route 10.20.0.0/16 via eth0", "10.20.0.0")
+        assertFinds(.ipAddress, in: "fe80::1%eth0", "fe80::1")
     }
 
     func testIPv4LookAlikes() {

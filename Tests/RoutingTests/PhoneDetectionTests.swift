@@ -5,7 +5,7 @@ final class PhoneDetectionTests: XCTestCase {
     func testInternationalNumbers() {
         for number in ["+14155552671", "+1 415 555 2671", "+44 20 7946 0958", "+44 (0)20 7946 0958",
                        "+49 30 12345678", "+49-30-1234-5678", "+33 6 12 34 56 78", "+31.20.123.4567",
-                       "0049 30 12345678"] {
+                       "0049 30 12345678", "+1 (415) 555-2671"] {
             assertFinds(.phone, in: "call \(number) now", number)
         }
     }

@@ -32,7 +32,7 @@ enum PIIKeywords {
 
     /// Words that announce a date of birth, in English, German, French and Spanish.
     static let birth: [UInt8: [[UInt8]]] = [
-        UInt8(ascii: "b"): bytes(["born", "birthday", "birth date", "birthdate", "birth"]),
+        UInt8(ascii: "b"): bytes(["born", "birthday", "birth date", "birthdate"]),
         UInt8(ascii: "d"): bytes(["dob", "d.o.b.", "d.o.b", "date of birth", "date de naissance"]),
         UInt8(ascii: "g"): bytes(["geboren", "geb.", "geburtsdatum", "geburtstag"]),
         UInt8(ascii: "n"): bytes(["né", "née", "naissance", "nacido", "nacida"]),

@@ -15,7 +15,7 @@ struct PIINumberGroup {
 /// How a number token ends.
 enum PIITokenEnd {
     case clean      // end of text, whitespace or punctuation
-    case port       // `:` and a digit: acceptable after an IPv4 address only
+    case ipSuffix   // `:port` or `/prefix-length`: acceptable after an IPv4 address only
     case bad        // glued to a word, an `@`, a decimal part or a time
 }
 
@@ -99,12 +99,18 @@ extension PIIScanner {
     /// A shorter prefix may only stop at a plain space (`call 555-123-4567 2 times`); the whole token
     /// must not be glued to what follows.
     private func tokenEnding(prefix k: Int) -> PIITokenEnd {
-        if k < groups.count { return groups[k].separator == .space ? .clean : .bad }
+        if k < groups.count {
+            switch groups[k].separator {
+            case .space: return .clean
+            case .slash: return .ipSuffix  // CIDR: `10.0.0.0/8`
+            default: return .bad
+            }
+        }
         let e = groups[k - 1].end
         let next = at(e)
         if PIIBytes.isAlnum(next) || next == PIIBytes.underscore || next == PIIBytes.at { return .bad }
         if PIIBytes.isDigit(at(e + 1)) {
-            if next == PIIBytes.colon { return .port }
+            if next == PIIBytes.colon { return .ipSuffix }
             if next == PIIBytes.comma || next == PIIBytes.dot || next == PIIBytes.minus { return .bad }
         }
         return .clean
