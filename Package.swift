@@ -65,8 +65,9 @@ let package = Package(
         .testTarget(
             name: "ServerTests",
             dependencies: [
-                "Server", "Inference", "OpenAIAPI", "TestSupport",
+                "Server", "Inference", "OpenAIAPI", "Routing", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "GGUF", "CKernels", "TestSupport", "Bench"]),

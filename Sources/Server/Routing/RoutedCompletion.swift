@@ -88,7 +88,8 @@ struct RoutedCompletion {
                     continue
                 }
                 let response = job.stream ? streamingResponse(job, handle, metrics) : await completeResponse(job, handle, metrics)
-                if !job.stream && response.status.code >= 500 && target != decision.fallbackPlan.last {
+                if !job.stream && response.status.code >= 500 {
+                    // The local model failed: the next target, or (none left) 503 with the reason.
                     lastError = APIError.internal("the local model failed")
                     fallbackCause = "local_error"
                     continue

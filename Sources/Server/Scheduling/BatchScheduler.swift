@@ -34,6 +34,10 @@ public final class BatchScheduler: @unchecked Sendable {
 
     private var thread: Thread?
 
+    /// Test hook: when set and it returns true, the next forward pass fails as a model error would
+    /// (every sequence in it ends `failed`). Lets tests inject a local failure into the real scheduler.
+    public nonisolated(unsafe) var injectFailure: (@Sendable () -> Bool)?
+
     /// Allocates `parallel` KV caches of `contextSize` positions (touched now, so a context that does
     /// not fit fails here, not mid-request) and starts the scheduling thread.
     public init(engine: Engine, config: SchedulerConfig) throws(SchedulerError) {
@@ -285,7 +289,8 @@ public final class BatchScheduler: @unchecked Sendable {
         guard !segments.isEmpty else { return }
 
         let hidden: HiddenStates
-        do {
+        do throws(ModelError) {
+            if let inject = injectFailure, inject() { throw ModelError.invalidArgument("injected fault") }
             hidden = try model.forward(segments)
         } catch {
             condition.lock()
