@@ -56,10 +56,13 @@ struct RoutedCompletion {
                                isHealthy: served != nil && host.currentState == .ready,
                                isOverloaded: served?.scheduler.isSaturated ?? false)
         let decision = router.decide(routing, local: local)
+        if decision.target.isCloud { metrics.registry.increment("outpost_route_escalations_total", [("reason", decision.reason.rawValue)]) }
+        if decision.reason == .budgetExhausted { metrics.registry.increment("outpost_route_budget_exhausted_total") }
         if served == nil && !decision.target.isCloud && !decision.fallbackPlan.contains(where: \.isCloud) {
             return errorResponse(APIError.unknownModel(routing.model))
         }
         if let error = decision.apiError {
+            if decision.edgeOnly { metrics.registry.increment("outpost_route_fail_closed_total") }
             finish(requestID, decision, .rejected, attempts: [], servedBy: nil, started)
             return routed(errorResponse(error), route: "none", reason: decision.reason.rawValue, upstream: nil)
         }
@@ -85,6 +88,7 @@ struct RoutedCompletion {
                     if error.status == 429 { metrics.registry.increment("outpost_rejected_requests_total", [("reason", "overloaded")]) }
                     lastError = error
                     fallbackCause = error.status == 429 ? "local_overload" : "local_error"
+                    metrics.registry.increment("outpost_route_fallbacks_total", [("cause", fallbackCause!)])
                     continue
                 }
                 let response = job.stream ? streamingResponse(job, handle, metrics) : await completeResponse(job, handle, metrics)
@@ -92,6 +96,7 @@ struct RoutedCompletion {
                     // The local model failed: the next target, or (none left) 503 with the reason.
                     lastError = APIError.internal("the local model failed")
                     fallbackCause = "local_error"
+                    metrics.registry.increment("outpost_route_fallbacks_total", [("cause", "local_error")])
                     continue
                 }
                 finish(requestID, decision, .success, attempts: attempts, servedBy: target, started)
@@ -106,10 +111,12 @@ struct RoutedCompletion {
                 case .failure(let cause, let error):
                     fallbackCause = cause
                     lastError = error
+                    metrics.registry.increment("outpost_route_fallbacks_total", [("cause", cause)])
                 }
             }
         }
         finish(requestID, decision, .failed, attempts: attempts, servedBy: nil, started)
+        if decision.edgeOnly { metrics.registry.increment("outpost_route_fail_closed_total") }
         let message = decision.edgeOnly
             ? "this request holds restricted data and must run on the device, which cannot serve it now: \(lastError?.message ?? "unavailable")"
             : "no target could serve the request: \(lastError?.message ?? "unavailable")"
@@ -134,6 +141,7 @@ struct RoutedCompletion {
                                                          upstreamModel: router.upstreamModel(name, for: clientModel),
                                                          redact: decision.redact, detector: router.detector)
         let path = kind == .chat ? "/v1/chat/completions" : "/v1/completions"
+        if !forwarding.redactions.isEmpty { metrics.registry.increment("outpost_route_redactions_total") }
         var cause = "upstream_error"
         var last = APIError.unavailable("upstream \(name) failed")
         for attempt in 0...max(0, router.maxRetries(name)) {
@@ -142,6 +150,11 @@ struct RoutedCompletion {
                 cause = "circuit_open"
                 last = APIError.unavailable("the circuit to upstream \(name) is open")
                 break
+            }
+            let callStart = DispatchTime.now().uptimeNanoseconds
+            defer {
+                metrics.registry.observe("outpost_upstream_latency_seconds", [("upstream", name)],
+                                         Double(DispatchTime.now().uptimeNanoseconds - callStart) / 1e9)
             }
             do throws(UpstreamError) {
                 let response: Response
