@@ -37,7 +37,7 @@
         [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
         [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
     },                                                                                                    \
-    .attend_f16 = ok_attend_f16_##sfx,
+    .attend_f16 = ok_attend_f16_##sfx, .geglu_f32 = ok_geglu_f32_##sfx, .swiglu_f32 = ok_swiglu_f32_##sfx,
 
 /* A table whose every kernel comes from one path. */
 #define OK_FULL_TABLE(sfx, ...)                                                                             \
@@ -256,6 +256,19 @@ void ok_quantize_row_path(int path, int type, const float *x, void *y, int64_t n
     if (type >= 0 && type < OK_T_COUNT && t->quantize[type]) t->quantize[type](x, y, n);
     else ok_quantize_row_reference(type, x, y, n);
 }
+
+static void geglu_with(const ok_kernel_table *t, int64_t n, float *gate, const float *up) {
+    (t->geglu_f32 ? t->geglu_f32 : ok_geglu_f32_generic)(n, gate, up);
+}
+
+static void swiglu_with(const ok_kernel_table *t, int64_t n, float *gate, const float *up) {
+    (t->swiglu_f32 ? t->swiglu_f32 : ok_swiglu_f32_generic)(n, gate, up);
+}
+
+void ok_geglu_f32(int64_t n, float *gate, const float *up) { geglu_with(current(), n, gate, up); }
+void ok_swiglu_f32(int64_t n, float *gate, const float *up) { swiglu_with(current(), n, gate, up); }
+void ok_geglu_f32_path(int path, int64_t n, float *gate, const float *up) { geglu_with(table_for(path), n, gate, up); }
+void ok_swiglu_f32_path(int path, int64_t n, float *gate, const float *up) { swiglu_with(table_for(path), n, gate, up); }
 
 float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }
 void ok_axpy_f32(int64_t n, float a, const float *x, float *y) { current()->axpy_f32(n, a, x, y); }

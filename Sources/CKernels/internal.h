@@ -149,6 +149,9 @@ typedef struct {
     /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
     void (*attend_f16)(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v, int64_t v_stride,
                        int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
+    /* gated FFN activations, gate = act(gate) * up; NULL: the generic twins (activations.c) */
+    void (*geglu_f32)(int64_t n, float *gate, const float *up);
+    void (*swiglu_f32)(int64_t n, float *gate, const float *up);
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
     void (*scale_f32)(int64_t n, float a, float *y);
@@ -202,7 +205,9 @@ typedef struct {
     void ok_quantize_q8_K_##sfx(const float *x, void *y, int64_t n);                                      \
     void ok_attend_f16_##sfx(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,         \
                              int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,    \
-                             float *out);
+                             float *out);                                                                   \
+    void ok_geglu_f32_##sfx(int64_t n, float *gate, const float *up);                                     \
+    void ok_swiglu_f32_##sfx(int64_t n, float *gate, const float *up);
 
 OK_DECLARE_PATH(generic)
 #if OK_HAVE_X86_KERNELS
@@ -214,6 +219,12 @@ OK_DECLARE_GEMM(avx512)
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)
 #endif
+
+/* Gated activations (activations.c): the generic twins, and ggml's half-precision GELU table (built on
+ * first use, thread-safe; 65,536 entries plus two of slack for 32-bit gathers). */
+void ok_geglu_f32_generic(int64_t n, float *gate, const float *up);
+void ok_swiglu_f32_generic(int64_t n, float *gate, const float *up);
+const uint16_t *ok_gelu_table(void);
 
 /* ok_quantize_row on the reference quantizers only (formats.c), and the current table's accelerated
  * quantizer for `type` if it has one (dispatch.c: returns 1 when it handled the row). */

@@ -484,8 +484,69 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
     }
 }
 
+/* ---- gated activations (see activations.c) ---- */
+
+/* gate = gelu(gate) * up through the half-precision GELU table: eight lanes convert to half (F16C, round
+ * to nearest even, as the scalar twin) and gather their entries; lanes <= -10 give 0, lanes >= 10 x * up. */
+void OK_TARGET OK_FN(ok_geglu_f32)(int64_t n, float *gate, const float *up) {
+    const uint16_t *table = ok_gelu_table();
+    const __m256 lo = _mm256_set1_ps(-10.0f), hi = _mm256_set1_ps(10.0f);
+    const __m256i low16 = _mm256_set1_epi32(0xFFFF);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(gate + i), g = _mm256_loadu_ps(up + i);
+        const __m256i idx = _mm256_cvtepu16_epi32(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        /* 32-bit gathers at 2-byte steps: the entry is the low half of each lane (the table has slack at the end) */
+        const __m256i raw = _mm256_and_si256(_mm256_i32gather_epi32((const int *)table, idx, 2), low16);
+        const __m256 v = _mm256_cvtph_ps(_mm_packus_epi32(_mm256_castsi256_si128(raw), _mm256_extracti128_si256(raw, 1)));
+        __m256 y = _mm256_blendv_ps(v, x, _mm256_cmp_ps(x, hi, _CMP_GE_OQ));
+        y = _mm256_mul_ps(y, g);
+        y = _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LE_OQ), y);
+        _mm256_storeu_ps(gate + i, y);
+    }
+    if (i < n) ok_geglu_f32_generic(n - i, gate + i, up + i);
+}
+
 /* ---- f32 helpers ---- */
 #ifndef OK_BODY_SKIP_F32
+/* e^x for eight lanes: ggml's AVX2 ggml_v_expf algorithm (ARM optimized-routines: n = round(x / ln 2),
+ * a degree-5 polynomial on the remainder, scaling by 2^n through the exponent bits, with the large-|n| cases
+ * handled apart), so the FFN activation rounds as the reference engine's does. */
+static inline OK_TARGET __m256 expf8(__m256 x) {
+    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
+    const __m256 n = _mm256_sub_ps(z, shift);
+    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));
+    const __m256 absn = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
+    const __m256 big = _mm256_cmp_ps(absn, _mm256_set1_ps(126), _CMP_GT_OQ);
+    const __m256 u = _mm256_mul_ps(b, b);
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+    const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, u, p23), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+    if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(j, k, k);
+    const __m256i neg = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)),
+                                         _mm256_set1_epi32((int)0x82000000u));
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(neg, _mm256_set1_epi32(0x7f000000)));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, neg));
+    const __m256 huge = _mm256_cmp_ps(absn, _mm256_set1_ps(192), _CMP_GT_OQ);
+    const __m256 scaled = _mm256_blendv_ps(_mm256_fmadd_ps(k, j, k), _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1), big);
+    return _mm256_blendv_ps(scaled, _mm256_mul_ps(s1, s1), huge);
+}
+
+/* gate = silu(gate) * up = gate / (1 + e^-gate) * up, eight lanes at a time; the tail as the generic twin. */
+void OK_TARGET OK_FN(ok_swiglu_f32)(int64_t n, float *gate, const float *up) {
+    const __m256 one = _mm256_set1_ps(1);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(gate + i);
+        const __m256 e = expf8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+    }
+    if (i < n) ok_swiglu_f32_generic(n - i, gate + i, up + i);
+}
+
 
 float OK_TARGET OK_FN(ok_dot_f32)(const float *a, const float *b, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();

@@ -95,6 +95,16 @@ void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, con
 void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
                     int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
 
+/* Gated feed-forward activations in place over n values: gate = act(gate) * up.
+ * GEGLU is ggml's table GELU (GGML_GELU_FP16): 0 for gate <= -10, gate for gate >= 10, otherwise the
+ * half-precision gelu (tanh approximation) of gate rounded to half, looked up by its half bits.
+ * SwiGLU is silu(gate) = gate / (1 + e^-gate); SIMD paths compute e^x as ggml's vectorised expf does (within
+ * 2 ulp of expf), the generic path and tails with expf. */
+void ok_geglu_f32(int64_t n, float *gate, const float *up);
+void ok_swiglu_f32(int64_t n, float *gate, const float *up);
+void ok_geglu_f32_path(int path, int64_t n, float *gate, const float *up);
+void ok_swiglu_f32_path(int path, int64_t n, float *gate, const float *up);
+
 /* Explicit-path variants of the helpers above, for tests (generic fallback like ok_vec_dot_path). */
 float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n);
 void ok_axpy_f32_path(int path, int64_t n, float a, const float *x, float *y);
