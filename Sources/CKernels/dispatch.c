@@ -33,6 +33,7 @@
         [OK_T_Q5_1] = ok_gemm_q5_1_##sfx, [OK_T_Q8_0] = ok_gemm_q8_0_##sfx, [OK_T_Q4_K] = ok_gemm_q4_K_##sfx, \
         [OK_T_Q6_K] = ok_gemm_q6_K_##sfx,                                                                 \
     },                                                                                                    \
+    .gemv = {[OK_T_Q4_1] = ok_gemv_q4_1_##sfx},                                                           \
     .quantize = {                                                                                         \
         [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
         [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
@@ -169,13 +170,19 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
 #define OK_MATMUL_ROW_TILE 4
 
 /* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output.
- * A single column (decode) also takes the vec_dot loop: the tiled kernels repack each row tile's weights
- * for reuse across columns, which one column cannot repay (and decode keeps the vec_dot's exact sums). */
+ * A single column (decode) never takes the tiled kernel: it repacks each row tile's weights for reuse across
+ * columns, which one column cannot repay, and decode keeps the vec_dot's exact sums. It takes the type's
+ * GEMV where the table has one (the vec_dot of each row bit for bit, with the work that depends only on the
+ * activation done once per call), else the vec_dot loop. */
 static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                         const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
     if (t->gemm[wtype] && cols > 1) {
         t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+        return;
+    }
+    if (t->gemv[wtype] && cols == 1) {
+        t->gemv[wtype](k, w, w_stride, rows, act, out);
         return;
     }
     const ok_vec_dot_fn dot = t->vec_dot[wtype];

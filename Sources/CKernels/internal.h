@@ -144,6 +144,8 @@ typedef void (*ok_gemm_fn)(int64_t k, const void *w, size_t w_stride, int64_t ro
 typedef struct {
     ok_vec_dot_fn vec_dot[OK_T_COUNT]; /* indexed by weight type; NULL if unsupported */
     ok_gemm_fn gemm[OK_T_COUNT];       /* tiled matmul by weight type; NULL: ok_matmul loops over vec_dot */
+    /* one activation column (decode) by weight type, bit for bit the vec_dot per row; NULL: the vec_dot loop */
+    void (*gemv[OK_T_COUNT])(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out);
     /* activation quantizers by type (q8_0, q8_1, q8_K), bit-identical to the reference; NULL: reference */
     void (*quantize[OK_T_COUNT])(const float *x, void *y, int64_t n);
     /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
@@ -206,6 +208,8 @@ typedef struct {
     void ok_attend_f16_##sfx(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,         \
                              int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,    \
                              float *out);                                                                   \
+    void ok_gemv_q4_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,     \
+                            float *out);                                                                  \
     void ok_geglu_f32_##sfx(int64_t n, float *gate, const float *up);                                     \
     void ok_swiglu_f32_##sfx(int64_t n, float *gate, const float *up);
 

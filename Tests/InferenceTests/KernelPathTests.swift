@@ -262,6 +262,40 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// A single activation column (decode) gives every output row exactly its vec_dot on the same path, for
+    /// every weight type: the GEMV kernels (q4_1 on x86) only hoist the activation's work out of the row loop.
+    func testSingleColumnMatmulEqualsVecDotBitForBit() {
+        var rng = QuantTestRNG(seed: 0x9A7B_0009)
+        for path in KernelPath.allCases where path.isAvailable {
+            for t in QuantRef.weightTypes {
+                let act = Kernels.activationType(for: t)!
+                let unit = max(t.blockSize, 32)
+                // whole 8-block groups, leftovers, and a row longer than the GEMV's stack arrays (1024 blocks)
+                for k in [unit, 3 * unit, 8 * unit, 18 * unit, 48 * unit] + (t == .q4_1 ? [1025 * 32] : []) {
+                    let rows = 5, wStride = QuantRef.rowBytes(t, k) + 4
+                    var w = [UInt8](repeating: 0, count: wStride * rows)
+                    for r in 0..<rows {
+                        let row = QuantGen.row(t, count: k, &rng)
+                        w.replaceSubrange((r * wStride)..<(r * wStride + row.count), with: row)
+                    }
+                    let a = QuantGen.row(act, count: k, &rng)
+                    var out = [Float](repeating: -999, count: rows + 1)
+                    w.withUnsafeBytes { wp in
+                        a.withUnsafeBytes { ap in
+                            ok_matmul_path(path.rawValue, Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                                           ap.baseAddress!, 0, 1, &out, 0)
+                            for r in 0..<rows {
+                                let d = ok_vec_dot_path(path.rawValue, Int32(t.rawValue), Int64(k), wp.baseAddress! + r * wStride, ap.baseAddress!)
+                                XCTAssertEqual(out[r].bitPattern, d.bitPattern, "\(path) \(t) k=\(k) row \(r): \(out[r]) vs \(d)")
+                            }
+                        }
+                    }
+                    XCTAssertEqual(out[rows], -999, "\(path) \(t) wrote past the rows")
+                }
+            }
+        }
+    }
+
     func testMatmulLayoutAndBounds() {
         var rng = QuantTestRNG(seed: 0x9A7B_0005)
         Kernels.initialize()

@@ -69,8 +69,9 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 /* Same on an explicit path, for tests (generic fallback like ok_vec_dot_path). The x86 paths multiply
  * q4_0, q4_1, q5_0, q5_1, q8_0, q4_K and q6_K weights by two or more columns with tiled kernels (several
  * rows x several columns per step); other types, paths and single columns compute each output with that
- * path's vec_dot. Results equal the path's vec_dot up to float summation order. Uses no heap; the tiled
- * kernels use about 21 KiB of stack. Does nothing for unsupported types. */
+ * path's vec_dot (for a single column, q4_1 on the x86 paths through a GEMV whose every output equals the
+ * vec_dot bit for bit). Results equal the path's vec_dot up to float summation order. Uses no heap; the tiled
+ * kernels use about 21 KiB of stack, the GEMV 8 KiB. Does nothing for unsupported types. */
 void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                     const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 
