@@ -7,7 +7,109 @@
 #define OK_SFX avx512
 #define OK_USE_VNNI 1
 #define OK_BODY_SKIP_F32
+#define OK_BODY_SKIP_Q4_1
 #include "x86_body.h"
+
+/* ---- q4_1: four blocks per 512-bit step ----
+ * The body's q4_1 kernels take one block per 256-bit step (unpack, VPDPBUSD, convert, FMA for each), which
+ * holds a thread to about half the memory bandwidth in decode. Here the quants of four blocks are gathered
+ * from the row into one register by one word permute (VPERMT2W), their low and high nibbles meet the
+ * matching halves of the four activation blocks in two VPDPBUSDs, and one conversion and one FMA (the
+ * block scales spread four lanes each) serve all four. The activation is laid out once per call for that:
+ * per four blocks, the first 16 quants of each, then the last 16 of each. Eight-block groups take their
+ * weight scales from the body's q4_1_dm8; leftover blocks go one at a time. The vec_dot is this GEMV on one
+ * row, so decode and single dot products agree bit for bit; the float summation order differs from the
+ * body's, within the tolerance every SIMD path has against the generic twin. */
+
+/* Word indices for VPERMT2W over two 64-byte loads at byte offsets `lo` and `hi` of an eight-block group:
+ * lane j (16 bytes) gets the 16 quant bytes of block `first + j` (quants start at even offsets). */
+static inline OK_TARGET __m512i q4_1_quant_index(int first, int lo, int hi) {
+    uint16_t idx[32];
+    for (int j = 0; j < 4; ++j) {
+        for (int i = 0; i < 8; ++i) {
+            const int a = (first + j) * (int)sizeof(block_q4_1) + (int)offsetof(block_q4_1, qs) + 2 * i; /* byte of the group */
+            idx[8 * j + i] = (uint16_t)(a < lo + 64 ? (a - lo) / 2 : 32 + (a - hi) / 2);
+        }
+    }
+    return _mm512_loadu_si512(idx);
+}
+
+/* Per four activation blocks: [qs[0:16] of each of the four][qs[16:32] of each]. */
+static inline OK_TARGET void q8_1_quads(const block_q8_1 *y, int64_t quads, uint8_t *out) {
+    for (int64_t g = 0; g < quads; ++g) {
+        for (int j = 0; j < 4; ++j) {
+            memcpy(out + 128 * g + 16 * j, y[4 * g + j].qs, 16);
+            memcpy(out + 128 * g + 64 + 16 * j, y[4 * g + j].qs + 16, 16);
+        }
+    }
+}
+
+/* sum over four blocks of d_block * (int dot of the block), as 16 lanes added to acc. */
+static inline __attribute__((always_inline)) OK_TARGET __m512 q4_1_quad(__m512i q, const uint8_t *ya, __m512 scales,
+                                                                        __m512 acc) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(ya));
+    p = _mm512_dpbusd_epi32(p, hi, _mm512_loadu_si512(ya + 64));
+    return _mm512_fmadd_ps(scales, _mm512_cvtepi32_ps(p), acc);
+}
+
+void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    const block_q8_1 *y = act;
+    const int64_t nb = k / QK32;
+    if (nb > OK_GEMV_MAX_BLOCKS) {
+        /* segments of the row: each segment's sum added in order (the same for every row and for vec_dot) */
+        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
+        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
+            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
+            float part[64];
+            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
+                ok_gemv_q4_1_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q4_1),
+                                    w_stride, m, y + b0, part);
+                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
+            }
+        }
+        return;
+    }
+    float yd[OK_GEMV_MAX_BLOCKS], ys[OK_GEMV_MAX_BLOCKS];
+    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
+    block_halves(act, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, yd);
+    block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
+    const int64_t groups = nb / 8;
+    q8_1_quads(y, groups * 2, ya);
+    /* first quad of a group: bytes 0..79 of its 160, from loads at 0 and 64; second: bytes 80..159 from 64 and 96 */
+    const __m512i qi0 = q4_1_quant_index(0, 0, 64), qi1 = q4_1_quant_index(4, 64, 96);
+    const __m512i si0 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i si1 = _mm512_add_epi32(si0, _mm512_set1_epi32(4));
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q4_1 *x = (const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride);
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        __m256 offv = _mm256_setzero_ps();
+        for (int64_t g = 0; g < groups; ++g) {
+            const block_q4_1 *xg = x + 8 * g;
+            const uint8_t *xb = (const uint8_t *)xg;
+            OK_Q4_1_SCALES(xg, xd, xm)
+            const __m512 dd = _mm512_castps256_ps512(_mm256_mul_ps(xd, _mm256_loadu_ps(yd + 8 * g)));
+            offv = _mm256_fmadd_ps(xm, _mm256_loadu_ps(ys + 8 * g), offv);
+            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 64), c = _mm512_loadu_si512(xb + 96);
+            acc0 = q4_1_quad(_mm512_permutex2var_epi16(a, qi0, b), ya + 256 * g, _mm512_permutexvar_ps(si0, dd), acc0);
+            acc1 = q4_1_quad(_mm512_permutex2var_epi16(b, qi1, c), ya + 256 * g + 128, _mm512_permutexvar_ps(si1, dd), acc1);
+        }
+        float tail = 0;
+        for (int64_t ib = 8 * groups; ib < nb; ++ib) {
+            const __m256i p = dot_u8s8(nibbles32(x[ib].qs), load256(y[ib].qs));
+            tail += half(x[ib].d) * yd[ib] * (float)hsum_epi32(p) + half(x[ib].m) * ys[ib];
+        }
+        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + hsum_ps(offv) + tail;
+    }
+}
+
+float OK_TARGET ok_vec_dot_q4_1_avx512(int64_t n, const void *w, const void *act) {
+    float out;
+    ok_gemv_q4_1_avx512(n, w, 0, 1, act, &out);
+    return out;
+}
 
 static inline OK_TARGET __mmask16 tail_mask(int64_t left) {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);

@@ -128,6 +128,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act
     return OK_BLOCK_RESULT;
 }
 
+#ifndef OK_BODY_SKIP_Q4_1
 float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act) {
     const block_q4_1 *x = w;
     const block_q8_1 *y = act;
@@ -137,6 +138,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act
     })
     return OK_BLOCK_RESULT;
 }
+#endif
 
 /* ---- decode GEMV: one activation column against many weight rows ----
  * Bit for bit the vec_dot of each row (same products, same accumulator lanes, same order), with the work
@@ -177,6 +179,7 @@ static inline OK_TARGET __m256i q4_1_dm8(const block_q4_1 *x) {
     const __m256 dv = halves8(&(x)->d, sizeof(block_q4_1)), mv = halves8(&(x)->m, sizeof(block_q4_1));
 #endif
 
+#ifndef OK_BODY_SKIP_Q4_1
 /* One row of ok_vec_dot_q4_1 with the activation scales yd, ys given as floats. */
 static inline __attribute__((always_inline)) OK_TARGET float q4_1_row(const block_q4_1 *x, const block_q8_1 *y,
                                                                        const float *yd, const float *ys, int64_t nb) {
@@ -215,6 +218,7 @@ void OK_TARGET OK_FN(ok_gemv_q4_1)(int64_t k, const void *w, size_t w_stride, in
     block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
     for (int64_t r = 0; r < rows; ++r) out[r] = q4_1_row((const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride), act, yd, ys, nb);
 }
+#endif
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
     const block_q5_0 *x = w;
