@@ -27,13 +27,13 @@
 /* Tiled matmuls and activation quantizers of a path (weight types without a tiled matmul use ok_matmul's
  * loop over vec_dot; types without a quantizer the reference one). */
 #define OK_NO_EXTRAS
-#define OK_X86_EXTRAS(sfx)                                                                                 \
+#define OK_X86_EXTRAS(sfx, ...)                                                                                 \
     .gemm = {                                                                                             \
         [OK_T_Q4_0] = ok_gemm_q4_0_##sfx, [OK_T_Q4_1] = ok_gemm_q4_1_##sfx, [OK_T_Q5_0] = ok_gemm_q5_0_##sfx, \
         [OK_T_Q5_1] = ok_gemm_q5_1_##sfx, [OK_T_Q8_0] = ok_gemm_q8_0_##sfx, [OK_T_Q4_K] = ok_gemm_q4_K_##sfx, \
         [OK_T_Q6_K] = ok_gemm_q6_K_##sfx,                                                                 \
     },                                                                                                    \
-    .gemv = {[OK_T_Q4_1] = ok_gemv_q4_1_##sfx},                                                           \
+    .gemv = {[OK_T_Q4_1] = ok_gemv_q4_1_##sfx __VA_ARGS__},                                                           \
     .quantize = {                                                                                         \
         [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
         [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
@@ -51,7 +51,7 @@
 static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_EXTRAS);
 #if OK_HAVE_X86_KERNELS
 static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_EXTRAS(avx2));
-static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512));
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512, , [OK_T_Q5_0] = ok_gemv_q5_0_avx512));
 #endif
 #if OK_HAVE_NEON_KERNELS
 static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_EXTRAS);

@@ -8,6 +8,7 @@
 #define OK_USE_VNNI 1
 #define OK_BODY_SKIP_F32
 #define OK_BODY_SKIP_Q4_1
+#define OK_BODY_SKIP_Q5_0
 #include "x86_body.h"
 
 /* ---- q4_1: four blocks per 512-bit step ----
@@ -34,12 +35,15 @@ static inline OK_TARGET __m512i q4_1_quant_index(int first, int lo, int hi) {
     return _mm512_loadu_si512(idx);
 }
 
-/* Per four activation blocks: [qs[0:16] of each of the four][qs[16:32] of each]. */
-static inline OK_TARGET void q8_1_quads(const block_q8_1 *y, int64_t quads, uint8_t *out) {
+/* Per four activation blocks (`stride` bytes apart, quants at `qs`): [quants 0..15 of each of the four]
+ * [quants 16..31 of each]. */
+static inline OK_TARGET void act_quads(const void *y, size_t stride, size_t qs, int64_t quads, uint8_t *out) {
+    const uint8_t *b = y;
     for (int64_t g = 0; g < quads; ++g) {
         for (int j = 0; j < 4; ++j) {
-            memcpy(out + 128 * g + 16 * j, y[4 * g + j].qs, 16);
-            memcpy(out + 128 * g + 64 + 16 * j, y[4 * g + j].qs + 16, 16);
+            const uint8_t *q = b + (size_t)(4 * g + j) * stride + qs;
+            memcpy(out + 128 * g + 16 * j, q, 16);
+            memcpy(out + 128 * g + 64 + 16 * j, q + 16, 16);
         }
     }
 }
@@ -77,7 +81,7 @@ void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, in
     block_halves(act, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, yd);
     block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
     const int64_t groups = nb / 8;
-    q8_1_quads(y, groups * 2, ya);
+    act_quads(y, sizeof(block_q8_1), offsetof(block_q8_1, qs), groups * 2, ya);
     /* first quad of a group: bytes 0..79 of its 160, from loads at 0 and 64; second: bytes 80..159 from 64 and 96 */
     const __m512i qi0 = q4_1_quant_index(0, 0, 64), qi1 = q4_1_quant_index(4, 64, 96);
     const __m512i si0 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
@@ -108,6 +112,94 @@ void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, in
 float OK_TARGET ok_vec_dot_q4_1_avx512(int64_t n, const void *w, const void *act) {
     float out;
     ok_gemv_q4_1_avx512(n, w, 0, 1, act, &out);
+    return out;
+}
+
+/* ---- q5_0: four blocks per 512-bit step ----
+ * As q4_1 above, on quads of four 22-byte blocks read with two loads (bytes 0..63 and 24..87 of the quad).
+ * One word permute gathers the quants, another the four scales and the four fifth-bit words (split into a
+ * mask for the low-nibble elements and one for the high); the fifth bit is added under the mask, so each
+ * element is its unsigned level u in [0, 31], and the value u - 16 comes from starting each VPDPBUSD
+ * chain at -16 * (the activation's lane sums), precomputed once per call. Integer sums are exact. */
+
+/* Word index into the two loads of a quad for the even byte offset o (< 88) of the quad. */
+static inline int q5_0_word(int o) { return o < 64 ? o / 2 : 32 + (o - 24) / 2; }
+
+void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    const block_q8_0 *y = act;
+    const int64_t nb = k / QK32;
+    if (nb > OK_GEMV_MAX_BLOCKS) {
+        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
+        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
+            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
+            float part[64];
+            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
+                ok_gemv_q5_0_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q5_0),
+                                    w_stride, m, y + b0, part);
+                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
+            }
+        }
+        return;
+    }
+    float yd[OK_GEMV_MAX_BLOCKS];
+    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
+    int32_t corr[OK_GEMV_MAX_BLOCKS * 4] __attribute__((aligned(64))); /* 16 lanes per quad */
+    block_halves(act, offsetof(block_q8_0, d), sizeof(block_q8_0), nb, yd);
+    const int64_t quads = nb / 4;
+    act_quads(y, sizeof(block_q8_0), offsetof(block_q8_0, qs), quads, ya);
+    const __m512i sixteen = _mm512_set1_epi8(16);
+    for (int64_t g = 0; g < quads; ++g) {
+        __m512i c = _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, _mm512_load_si512(ya + 128 * g));
+        c = _mm512_dpbusd_epi32(c, sixteen, _mm512_load_si512(ya + 128 * g + 64));
+        _mm512_store_si512(corr + 16 * g, _mm512_sub_epi32(_mm512_setzero_si512(), c));
+    }
+    uint16_t qi[32], fi[32];
+    for (int j = 0; j < 4; ++j) {
+        const int base = j * (int)sizeof(block_q5_0);
+        for (int i = 0; i < 8; ++i) qi[8 * j + i] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qs) + 2 * i);
+        fi[j] = (uint16_t)q5_0_word(base);                                         /* d */
+        fi[4 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh));     /* fifth bits of elements 0..15 */
+        fi[8 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh) + 2); /* of elements 16..31 */
+    }
+    for (int j = 12; j < 32; ++j) fi[j] = 0;
+    const __m512i qidx = _mm512_loadu_si512(qi), fidx = _mm512_loadu_si512(fi);
+    const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q5_0 *x = (const block_q5_0 *)((const uint8_t *)w + (size_t)r * w_stride);
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        for (int64_t g = 0; g < quads; ++g) {
+            const uint8_t *xb = (const uint8_t *)(x + 4 * g);
+            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 24);
+            const __m512i q = _mm512_permutex2var_epi16(a, qidx, b);
+            const __m256i f = _mm512_castsi512_si256(_mm512_permutex2var_epi16(a, fidx, b));
+            const __m128i f0 = _mm256_castsi256_si128(f);
+            const __mmask64 klo = (__mmask64)_mm_extract_epi64(f0, 1), khi = (__mmask64)_mm256_extract_epi64(f, 2);
+            const __m512i lo = _mm512_mask_add_epi8(_mm512_and_si512(q, m4), klo, _mm512_and_si512(q, m4), sixteen);
+            const __m512i hn = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+            const __m512i hi = _mm512_mask_add_epi8(hn, khi, hn, sixteen);
+            __m512i p = _mm512_dpbusd_epi32(_mm512_load_si512(corr + 16 * g), lo, _mm512_load_si512(ya + 128 * g));
+            p = _mm512_dpbusd_epi32(p, hi, _mm512_load_si512(ya + 128 * g + 64));
+            const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(f0), _mm_loadu_ps(yd + 4 * g));
+            const __m512 sc = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(dd));
+            if (g & 1) acc1 = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc1);
+            else acc0 = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc0);
+        }
+        float tail = 0;
+        for (int64_t ib = 4 * quads; ib < nb; ++ib) {
+            /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble */
+            const __m256i hb = _mm256_andnot_si256(bits32_to_bytes(x[ib].qh), _mm256_set1_epi8((char)0xF0));
+            const __m256i p = dot_s8s8(_mm256_or_si256(nibbles32(x[ib].qs), hb), load256(y[ib].qs));
+            tail += half(x[ib].d) * yd[ib] * (float)hsum_epi32(p);
+        }
+        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + tail;
+    }
+}
+
+float OK_TARGET ok_vec_dot_q5_0_avx512(int64_t n, const void *w, const void *act) {
+    float out;
+    ok_gemv_q5_0_avx512(n, w, 0, 1, act, &out);
     return out;
 }
 

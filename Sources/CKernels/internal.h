@@ -219,6 +219,8 @@ OK_DECLARE_PATH(avx2)
 OK_DECLARE_PATH(avx512)
 OK_DECLARE_GEMM(avx2)
 OK_DECLARE_GEMM(avx512)
+/* AVX-512 only: q5_0 four blocks per step (dot_avx512.c). */
+void ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out);
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)

@@ -220,6 +220,7 @@ void OK_TARGET OK_FN(ok_gemv_q4_1)(int64_t k, const void *w, size_t w_stride, in
 }
 #endif
 
+#ifndef OK_BODY_SKIP_Q5_0
 float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
     const block_q5_0 *x = w;
     const block_q8_0 *y = act;
@@ -232,6 +233,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act
     })
     return OK_BLOCK_RESULT;
 }
+#endif
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_1)(int64_t n, const void *w, const void *act) {
     const block_q5_1 *x = w;
