@@ -27,17 +27,18 @@
 /* Tiled matmuls and activation quantizers of a path (weight types without a tiled matmul use ok_matmul's
  * loop over vec_dot; types without a quantizer the reference one). */
 #define OK_NO_EXTRAS
-#define OK_X86_EXTRAS(sfx)                                                                                 \
+#define OK_X86_EXTRAS(sfx, ...)                                                                                 \
     .gemm = {                                                                                             \
         [OK_T_Q4_0] = ok_gemm_q4_0_##sfx, [OK_T_Q4_1] = ok_gemm_q4_1_##sfx, [OK_T_Q5_0] = ok_gemm_q5_0_##sfx, \
         [OK_T_Q5_1] = ok_gemm_q5_1_##sfx, [OK_T_Q8_0] = ok_gemm_q8_0_##sfx, [OK_T_Q4_K] = ok_gemm_q4_K_##sfx, \
         [OK_T_Q6_K] = ok_gemm_q6_K_##sfx,                                                                 \
     },                                                                                                    \
+    .gemv = {[OK_T_Q4_1] = ok_gemv_q4_1_##sfx __VA_ARGS__},                                                           \
     .quantize = {                                                                                         \
         [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
         [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
     },                                                                                                    \
-    .attend_f16 = ok_attend_f16_##sfx,
+    .attend_f16 = ok_attend_f16_##sfx, .geglu_f32 = ok_geglu_f32_##sfx, .swiglu_f32 = ok_swiglu_f32_##sfx,
 
 /* A table whose every kernel comes from one path. */
 #define OK_FULL_TABLE(sfx, ...)                                                                             \
@@ -50,7 +51,7 @@
 static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_EXTRAS);
 #if OK_HAVE_X86_KERNELS
 static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_EXTRAS(avx2));
-static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512));
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512, , [OK_T_Q5_0] = ok_gemv_q5_0_avx512));
 #endif
 #if OK_HAVE_NEON_KERNELS
 static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_EXTRAS);
@@ -169,13 +170,19 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
 #define OK_MATMUL_ROW_TILE 4
 
 /* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output.
- * A single column (decode) also takes the vec_dot loop: the tiled kernels repack each row tile's weights
- * for reuse across columns, which one column cannot repay (and decode keeps the vec_dot's exact sums). */
+ * A single column (decode) never takes the tiled kernel: it repacks each row tile's weights for reuse across
+ * columns, which one column cannot repay, and decode keeps the vec_dot's exact sums. It takes the type's
+ * GEMV where the table has one (the vec_dot of each row bit for bit, with the work that depends only on the
+ * activation done once per call), else the vec_dot loop. */
 static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                         const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
     if (t->gemm[wtype] && cols > 1) {
         t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+        return;
+    }
+    if (t->gemv[wtype] && cols == 1) {
+        t->gemv[wtype](k, w, w_stride, rows, act, out);
         return;
     }
     const ok_vec_dot_fn dot = t->vec_dot[wtype];
@@ -256,6 +263,19 @@ void ok_quantize_row_path(int path, int type, const float *x, void *y, int64_t n
     if (type >= 0 && type < OK_T_COUNT && t->quantize[type]) t->quantize[type](x, y, n);
     else ok_quantize_row_reference(type, x, y, n);
 }
+
+static void geglu_with(const ok_kernel_table *t, int64_t n, float *gate, const float *up) {
+    (t->geglu_f32 ? t->geglu_f32 : ok_geglu_f32_generic)(n, gate, up);
+}
+
+static void swiglu_with(const ok_kernel_table *t, int64_t n, float *gate, const float *up) {
+    (t->swiglu_f32 ? t->swiglu_f32 : ok_swiglu_f32_generic)(n, gate, up);
+}
+
+void ok_geglu_f32(int64_t n, float *gate, const float *up) { geglu_with(current(), n, gate, up); }
+void ok_swiglu_f32(int64_t n, float *gate, const float *up) { swiglu_with(current(), n, gate, up); }
+void ok_geglu_f32_path(int path, int64_t n, float *gate, const float *up) { geglu_with(table_for(path), n, gate, up); }
+void ok_swiglu_f32_path(int path, int64_t n, float *gate, const float *up) { swiglu_with(table_for(path), n, gate, up); }
 
 float ok_dot_f32(const float *a, const float *b, int64_t n) { return current()->dot_f32(a, b, n); }
 void ok_axpy_f32(int64_t n, float a, const float *x, float *y) { current()->axpy_f32(n, a, x, y); }

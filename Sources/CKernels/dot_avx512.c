@@ -7,7 +7,201 @@
 #define OK_SFX avx512
 #define OK_USE_VNNI 1
 #define OK_BODY_SKIP_F32
+#define OK_BODY_SKIP_Q4_1
+#define OK_BODY_SKIP_Q5_0
 #include "x86_body.h"
+
+/* ---- q4_1: four blocks per 512-bit step ----
+ * The body's q4_1 kernels take one block per 256-bit step (unpack, VPDPBUSD, convert, FMA for each), which
+ * holds a thread to about half the memory bandwidth in decode. Here the quants of four blocks are gathered
+ * from the row into one register by one word permute (VPERMT2W), their low and high nibbles meet the
+ * matching halves of the four activation blocks in two VPDPBUSDs, and one conversion and one FMA (the
+ * block scales spread four lanes each) serve all four. The activation is laid out once per call for that:
+ * per four blocks, the first 16 quants of each, then the last 16 of each. Eight-block groups take their
+ * weight scales from the body's q4_1_dm8; leftover blocks go one at a time. The vec_dot is this GEMV on one
+ * row, so decode and single dot products agree bit for bit; the float summation order differs from the
+ * body's, within the tolerance every SIMD path has against the generic twin. */
+
+/* Word indices for VPERMT2W over two 64-byte loads at byte offsets `lo` and `hi` of an eight-block group:
+ * lane j (16 bytes) gets the 16 quant bytes of block `first + j` (quants start at even offsets). */
+static inline OK_TARGET __m512i q4_1_quant_index(int first, int lo, int hi) {
+    uint16_t idx[32];
+    for (int j = 0; j < 4; ++j) {
+        for (int i = 0; i < 8; ++i) {
+            const int a = (first + j) * (int)sizeof(block_q4_1) + (int)offsetof(block_q4_1, qs) + 2 * i; /* byte of the group */
+            idx[8 * j + i] = (uint16_t)(a < lo + 64 ? (a - lo) / 2 : 32 + (a - hi) / 2);
+        }
+    }
+    return _mm512_loadu_si512(idx);
+}
+
+/* Per four activation blocks (`stride` bytes apart, quants at `qs`): [quants 0..15 of each of the four]
+ * [quants 16..31 of each]. */
+static inline OK_TARGET void act_quads(const void *y, size_t stride, size_t qs, int64_t quads, uint8_t *out) {
+    const uint8_t *b = y;
+    for (int64_t g = 0; g < quads; ++g) {
+        for (int j = 0; j < 4; ++j) {
+            const uint8_t *q = b + (size_t)(4 * g + j) * stride + qs;
+            memcpy(out + 128 * g + 16 * j, q, 16);
+            memcpy(out + 128 * g + 64 + 16 * j, q + 16, 16);
+        }
+    }
+}
+
+/* sum over four blocks of d_block * (int dot of the block), as 16 lanes added to acc. */
+static inline __attribute__((always_inline)) OK_TARGET __m512 q4_1_quad(__m512i q, const uint8_t *ya, __m512 scales,
+                                                                        __m512 acc) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+    __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(ya));
+    p = _mm512_dpbusd_epi32(p, hi, _mm512_loadu_si512(ya + 64));
+    return _mm512_fmadd_ps(scales, _mm512_cvtepi32_ps(p), acc);
+}
+
+void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    const block_q8_1 *y = act;
+    const int64_t nb = k / QK32;
+    if (nb > OK_GEMV_MAX_BLOCKS) {
+        /* segments of the row: each segment's sum added in order (the same for every row and for vec_dot) */
+        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
+        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
+            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
+            float part[64];
+            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
+                ok_gemv_q4_1_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q4_1),
+                                    w_stride, m, y + b0, part);
+                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
+            }
+        }
+        return;
+    }
+    float yd[OK_GEMV_MAX_BLOCKS], ys[OK_GEMV_MAX_BLOCKS];
+    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
+    block_halves(act, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, yd);
+    block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
+    const int64_t groups = nb / 8;
+    act_quads(y, sizeof(block_q8_1), offsetof(block_q8_1, qs), groups * 2, ya);
+    /* first quad of a group: bytes 0..79 of its 160, from loads at 0 and 64; second: bytes 80..159 from 64 and 96 */
+    const __m512i qi0 = q4_1_quant_index(0, 0, 64), qi1 = q4_1_quant_index(4, 64, 96);
+    const __m512i si0 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i si1 = _mm512_add_epi32(si0, _mm512_set1_epi32(4));
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q4_1 *x = (const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride);
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        __m256 offv = _mm256_setzero_ps();
+        for (int64_t g = 0; g < groups; ++g) {
+            const block_q4_1 *xg = x + 8 * g;
+            const uint8_t *xb = (const uint8_t *)xg;
+            OK_Q4_1_SCALES(xg, xd, xm)
+            const __m512 dd = _mm512_castps256_ps512(_mm256_mul_ps(xd, _mm256_loadu_ps(yd + 8 * g)));
+            offv = _mm256_fmadd_ps(xm, _mm256_loadu_ps(ys + 8 * g), offv);
+            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 64), c = _mm512_loadu_si512(xb + 96);
+            acc0 = q4_1_quad(_mm512_permutex2var_epi16(a, qi0, b), ya + 256 * g, _mm512_permutexvar_ps(si0, dd), acc0);
+            acc1 = q4_1_quad(_mm512_permutex2var_epi16(b, qi1, c), ya + 256 * g + 128, _mm512_permutexvar_ps(si1, dd), acc1);
+        }
+        float tail = 0;
+        for (int64_t ib = 8 * groups; ib < nb; ++ib) {
+            const __m256i p = dot_u8s8(nibbles32(x[ib].qs), load256(y[ib].qs));
+            tail += half(x[ib].d) * yd[ib] * (float)hsum_epi32(p) + half(x[ib].m) * ys[ib];
+        }
+        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + hsum_ps(offv) + tail;
+    }
+}
+
+float OK_TARGET ok_vec_dot_q4_1_avx512(int64_t n, const void *w, const void *act) {
+    float out;
+    ok_gemv_q4_1_avx512(n, w, 0, 1, act, &out);
+    return out;
+}
+
+/* ---- q5_0: four blocks per 512-bit step ----
+ * As q4_1 above, on quads of four 22-byte blocks read with two loads (bytes 0..63 and 24..87 of the quad).
+ * One word permute gathers the quants, another the four scales and the four fifth-bit words (split into a
+ * mask for the low-nibble elements and one for the high); the fifth bit is added under the mask, so each
+ * element is its unsigned level u in [0, 31], and the value u - 16 comes from starting each VPDPBUSD
+ * chain at -16 * (the activation's lane sums), precomputed once per call. Integer sums are exact. */
+
+/* Word index into the two loads of a quad for the even byte offset o (< 88) of the quad. */
+static inline int q5_0_word(int o) { return o < 64 ? o / 2 : 32 + (o - 24) / 2; }
+
+void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    const block_q8_0 *y = act;
+    const int64_t nb = k / QK32;
+    if (nb > OK_GEMV_MAX_BLOCKS) {
+        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
+        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
+            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
+            float part[64];
+            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
+                ok_gemv_q5_0_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q5_0),
+                                    w_stride, m, y + b0, part);
+                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
+            }
+        }
+        return;
+    }
+    float yd[OK_GEMV_MAX_BLOCKS];
+    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
+    int32_t corr[OK_GEMV_MAX_BLOCKS * 4] __attribute__((aligned(64))); /* 16 lanes per quad */
+    block_halves(act, offsetof(block_q8_0, d), sizeof(block_q8_0), nb, yd);
+    const int64_t quads = nb / 4;
+    act_quads(y, sizeof(block_q8_0), offsetof(block_q8_0, qs), quads, ya);
+    const __m512i sixteen = _mm512_set1_epi8(16);
+    for (int64_t g = 0; g < quads; ++g) {
+        __m512i c = _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, _mm512_load_si512(ya + 128 * g));
+        c = _mm512_dpbusd_epi32(c, sixteen, _mm512_load_si512(ya + 128 * g + 64));
+        _mm512_store_si512(corr + 16 * g, _mm512_sub_epi32(_mm512_setzero_si512(), c));
+    }
+    uint16_t qi[32], fi[32];
+    for (int j = 0; j < 4; ++j) {
+        const int base = j * (int)sizeof(block_q5_0);
+        for (int i = 0; i < 8; ++i) qi[8 * j + i] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qs) + 2 * i);
+        fi[j] = (uint16_t)q5_0_word(base);                                         /* d */
+        fi[4 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh));     /* fifth bits of elements 0..15 */
+        fi[8 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh) + 2); /* of elements 16..31 */
+    }
+    for (int j = 12; j < 32; ++j) fi[j] = 0;
+    const __m512i qidx = _mm512_loadu_si512(qi), fidx = _mm512_loadu_si512(fi);
+    const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q5_0 *x = (const block_q5_0 *)((const uint8_t *)w + (size_t)r * w_stride);
+        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
+        for (int64_t g = 0; g < quads; ++g) {
+            const uint8_t *xb = (const uint8_t *)(x + 4 * g);
+            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 24);
+            const __m512i q = _mm512_permutex2var_epi16(a, qidx, b);
+            const __m256i f = _mm512_castsi512_si256(_mm512_permutex2var_epi16(a, fidx, b));
+            const __m128i f0 = _mm256_castsi256_si128(f);
+            const __mmask64 klo = (__mmask64)_mm_extract_epi64(f0, 1), khi = (__mmask64)_mm256_extract_epi64(f, 2);
+            const __m512i lo = _mm512_mask_add_epi8(_mm512_and_si512(q, m4), klo, _mm512_and_si512(q, m4), sixteen);
+            const __m512i hn = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+            const __m512i hi = _mm512_mask_add_epi8(hn, khi, hn, sixteen);
+            __m512i p = _mm512_dpbusd_epi32(_mm512_load_si512(corr + 16 * g), lo, _mm512_load_si512(ya + 128 * g));
+            p = _mm512_dpbusd_epi32(p, hi, _mm512_load_si512(ya + 128 * g + 64));
+            const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(f0), _mm_loadu_ps(yd + 4 * g));
+            const __m512 sc = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(dd));
+            if (g & 1) acc1 = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc1);
+            else acc0 = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc0);
+        }
+        float tail = 0;
+        for (int64_t ib = 4 * quads; ib < nb; ++ib) {
+            /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble */
+            const __m256i hb = _mm256_andnot_si256(bits32_to_bytes(x[ib].qh), _mm256_set1_epi8((char)0xF0));
+            const __m256i p = dot_s8s8(_mm256_or_si256(nibbles32(x[ib].qs), hb), load256(y[ib].qs));
+            tail += half(x[ib].d) * yd[ib] * (float)hsum_epi32(p);
+        }
+        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + tail;
+    }
+}
+
+float OK_TARGET ok_vec_dot_q5_0_avx512(int64_t n, const void *w, const void *act) {
+    float out;
+    ok_gemv_q5_0_avx512(n, w, 0, 1, act, &out);
+    return out;
+}
 
 static inline OK_TARGET __mmask16 tail_mask(int64_t left) {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
@@ -57,5 +251,37 @@ void OK_TARGET ok_f16_to_f32_avx512(const uint16_t *x, float *y, int64_t n) {
         const __mmask16 m = tail_mask(n - i);
         _mm512_mask_storeu_ps(y + i, m, _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, x + i)));
     }
+}
+/* e^x for sixteen lanes: ggml's AVX-512 ggml_v_expf algorithm (the AVX2 one's polynomial with the 2^n
+ * scaling done by VSCALEFPS), so SwiGLU rounds as the reference engine's AVX-512 build does. */
+static inline OK_TARGET __m512 expf16(__m512 x) {
+    const __m512 shift = _mm512_set1_ps(0x1.8p23f);
+    const __m512 z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), shift);
+    const __m512 n = _mm512_sub_ps(z, shift);
+    const __m512 b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f), _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+    const __mmask16 huge = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
+    const __m512 u = _mm512_mul_ps(b, b);
+    const __m512 p45 = _mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f));
+    const __m512 p23 = _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f));
+    const __m512 p01 = _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f));
+    const __m512 j = _mm512_fmadd_ps(_mm512_fmadd_ps(p45, u, p23), u, p01);
+    const __m512 res = _mm512_scalef_ps(j, n);
+    if (_mm512_kortestz(huge, huge)) return res;
+    /* |n| > 192: overflow to infinity, or underflow to zero for n <= 0 */
+    const __m512 alt = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
+                                            _mm512_set1_ps(INFINITY), _mm512_setzero_ps());
+    return _mm512_mask_blend_ps(huge, res, alt);
+}
+
+/* gate = silu(gate) * up = gate / (1 + e^-gate) * up, sixteen lanes at a time; the tail as the generic twin. */
+void OK_TARGET ok_swiglu_f32_avx512(int64_t n, float *gate, const float *up) {
+    const __m512 one = _mm512_set1_ps(1);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const __m512 x = _mm512_loadu_ps(gate + i);
+        const __m512 e = expf16(_mm512_sub_ps(_mm512_setzero_ps(), x));
+        _mm512_storeu_ps(gate + i, _mm512_mul_ps(_mm512_div_ps(x, _mm512_add_ps(one, e)), _mm512_loadu_ps(up + i)));
+    }
+    if (i < n) ok_swiglu_f32_generic(n - i, gate + i, up + i);
 }
 #endif

@@ -144,11 +144,16 @@ typedef void (*ok_gemm_fn)(int64_t k, const void *w, size_t w_stride, int64_t ro
 typedef struct {
     ok_vec_dot_fn vec_dot[OK_T_COUNT]; /* indexed by weight type; NULL if unsupported */
     ok_gemm_fn gemm[OK_T_COUNT];       /* tiled matmul by weight type; NULL: ok_matmul loops over vec_dot */
+    /* one activation column (decode) by weight type, bit for bit the vec_dot per row; NULL: the vec_dot loop */
+    void (*gemv[OK_T_COUNT])(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out);
     /* activation quantizers by type (q8_0, q8_1, q8_K), bit-identical to the reference; NULL: reference */
     void (*quantize[OK_T_COUNT])(const float *x, void *y, int64_t n);
     /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
     void (*attend_f16)(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v, int64_t v_stride,
                        int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
+    /* gated FFN activations, gate = act(gate) * up; NULL: the generic twins (activations.c) */
+    void (*geglu_f32)(int64_t n, float *gate, const float *up);
+    void (*swiglu_f32)(int64_t n, float *gate, const float *up);
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(int64_t n, float a, const float *x, float *y);
     void (*scale_f32)(int64_t n, float a, float *y);
@@ -202,7 +207,11 @@ typedef struct {
     void ok_quantize_q8_K_##sfx(const float *x, void *y, int64_t n);                                      \
     void ok_attend_f16_##sfx(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,         \
                              int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,    \
-                             float *out);
+                             float *out);                                                                   \
+    void ok_gemv_q4_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,     \
+                            float *out);                                                                  \
+    void ok_geglu_f32_##sfx(int64_t n, float *gate, const float *up);                                     \
+    void ok_swiglu_f32_##sfx(int64_t n, float *gate, const float *up);
 
 OK_DECLARE_PATH(generic)
 #if OK_HAVE_X86_KERNELS
@@ -210,10 +219,18 @@ OK_DECLARE_PATH(avx2)
 OK_DECLARE_PATH(avx512)
 OK_DECLARE_GEMM(avx2)
 OK_DECLARE_GEMM(avx512)
+/* AVX-512 only: q5_0 four blocks per step (dot_avx512.c). */
+void ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out);
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)
 #endif
+
+/* Gated activations (activations.c): the generic twins, and ggml's half-precision GELU table (built on
+ * first use, thread-safe; 65,536 entries plus two of slack for 32-bit gathers). */
+void ok_geglu_f32_generic(int64_t n, float *gate, const float *up);
+void ok_swiglu_f32_generic(int64_t n, float *gate, const float *up);
+const uint16_t *ok_gelu_table(void);
 
 /* ok_quantize_row on the reference quantizers only (formats.c), and the current table's accelerated
  * quantizer for `type` if it has one (dispatch.c: returns 1 when it handled the row). */

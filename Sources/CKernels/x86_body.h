@@ -128,6 +128,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q4_0)(int64_t n, const void *w, const void *act
     return OK_BLOCK_RESULT;
 }
 
+#ifndef OK_BODY_SKIP_Q4_1
 float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act) {
     const block_q4_1 *x = w;
     const block_q8_1 *y = act;
@@ -137,7 +138,89 @@ float OK_TARGET OK_FN(ok_vec_dot_q4_1)(int64_t n, const void *w, const void *act
     })
     return OK_BLOCK_RESULT;
 }
+#endif
 
+/* ---- decode GEMV: one activation column against many weight rows ----
+ * Bit for bit the vec_dot of each row (same products, same accumulator lanes, same order), with the work
+ * that depends only on the activation done once per call instead of once per row: its fp16 scales become
+ * float arrays here. Rows are taken in order, so the weights still stream sequentially. */
+
+/* Activation blocks whose scales fit the stack arrays; longer rows take the vec_dot loop. */
+#define OK_GEMV_MAX_BLOCKS 1024
+
+/* The fp16 field at byte `offset` of each of n blocks `stride` bytes apart, as floats. */
+static inline OK_TARGET void block_halves(const void *base, size_t offset, size_t stride, int64_t n, float *out) {
+    const uint8_t *p = (const uint8_t *)base + offset;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, halves8(p + (size_t)i * stride, stride));
+    for (; i < n; ++i) {
+        ok_half h;
+        memcpy(&h, p + (size_t)i * stride, 2);
+        out[i] = half(h);
+    }
+}
+
+#if OK_USE_VNNI
+/* The d (words 0..7) and m (words 8..15) fields of eight consecutive q4_1 blocks: one two-source word
+ * permute over the first 128 bytes (blocks 0..6) and the eighth block's two fields put in by masked
+ * broadcasts, instead of sixteen scalar loads and inserts. */
+static inline OK_TARGET __m256i q4_1_dm8(const block_q4_1 *x) {
+    const __m512i idx = _mm512_castsi256_si512(_mm256_setr_epi16(0, 10, 20, 30, 40, 50, 60, 0, 1, 11, 21, 31, 41, 51, 61, 1));
+    const __m512i a = _mm512_loadu_si512(x), b = _mm512_loadu_si512((const uint8_t *)x + 64);
+    __m256i v = _mm512_castsi512_si256(_mm512_permutex2var_epi16(a, idx, b));
+    v = _mm256_mask_set1_epi16(v, 1u << 7, (short)x[7].d);
+    return _mm256_mask_set1_epi16(v, 1u << 15, (short)x[7].m);
+}
+#define OK_Q4_1_SCALES(x, dv, mv)                                                                           \
+    const __m256i dm_ = q4_1_dm8(x);                                                                     \
+    const __m256 dv = _mm256_cvtph_ps(_mm256_castsi256_si128(dm_)), mv = _mm256_cvtph_ps(_mm256_extracti128_si256(dm_, 1));
+#else
+#define OK_Q4_1_SCALES(x, dv, mv)                                                                           \
+    const __m256 dv = halves8(&(x)->d, sizeof(block_q4_1)), mv = halves8(&(x)->m, sizeof(block_q4_1));
+#endif
+
+#ifndef OK_BODY_SKIP_Q4_1
+/* One row of ok_vec_dot_q4_1 with the activation scales yd, ys given as floats. */
+static inline __attribute__((always_inline)) OK_TARGET float q4_1_row(const block_q4_1 *x, const block_q8_1 *y,
+                                                                       const float *yd, const float *ys, int64_t nb) {
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), offv = _mm256_setzero_ps();
+    float offs = 0;
+    int64_t ib = 0;
+    for (; ib + 8 <= nb; ib += 8) {
+        OK_Q4_1_SCALES(&x[ib], xd, xm)
+        float dd[8];
+        _mm256_storeu_ps(dd, _mm256_mul_ps(xd, _mm256_loadu_ps(yd + ib)));
+        offv = _mm256_fmadd_ps(xm, _mm256_loadu_ps(ys + ib), offv);
+        for (int k = 0; k < 8; k += 2) {
+            const __m256i p0 = dot_u8s8(nibbles32(x[ib + k].qs), load256(y[ib + k].qs));
+            acc0 = _mm256_fmadd_ps(_mm256_broadcast_ss(dd + k), _mm256_cvtepi32_ps(p0), acc0);
+            const __m256i p1 = dot_u8s8(nibbles32(x[ib + k + 1].qs), load256(y[ib + k + 1].qs));
+            acc1 = _mm256_fmadd_ps(_mm256_broadcast_ss(dd + k + 1), _mm256_cvtepi32_ps(p1), acc1);
+        }
+    }
+    for (; ib < nb; ++ib) {
+        const __m256 d = _mm256_set1_ps(half(x[ib].d) * yd[ib]);
+        const __m256i p = dot_u8s8(nibbles32(x[ib].qs), load256(y[ib].qs));
+        acc0 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(p), acc0);
+        offs += half(x[ib].m) * ys[ib];
+    }
+    return hsum_ps(_mm256_add_ps(acc0, acc1)) + (hsum_ps(offv) + offs);
+}
+
+void OK_TARGET OK_FN(ok_gemv_q4_1)(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    const int64_t nb = k / QK32;
+    if (nb > OK_GEMV_MAX_BLOCKS) {
+        for (int64_t r = 0; r < rows; ++r) out[r] = OK_FN(ok_vec_dot_q4_1)(k, (const uint8_t *)w + (size_t)r * w_stride, act);
+        return;
+    }
+    float yd[OK_GEMV_MAX_BLOCKS], ys[OK_GEMV_MAX_BLOCKS];
+    block_halves(act, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, yd);
+    block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
+    for (int64_t r = 0; r < rows; ++r) out[r] = q4_1_row((const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride), act, yd, ys, nb);
+}
+#endif
+
+#ifndef OK_BODY_SKIP_Q5_0
 float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act) {
     const block_q5_0 *x = w;
     const block_q8_0 *y = act;
@@ -150,6 +233,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q5_0)(int64_t n, const void *w, const void *act
     })
     return OK_BLOCK_RESULT;
 }
+#endif
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_1)(int64_t n, const void *w, const void *act) {
     const block_q5_1 *x = w;
@@ -484,8 +568,69 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
     }
 }
 
+/* ---- gated activations (see activations.c) ---- */
+
+/* gate = gelu(gate) * up through the half-precision GELU table: eight lanes convert to half (F16C, round
+ * to nearest even, as the scalar twin) and gather their entries; lanes <= -10 give 0, lanes >= 10 x * up. */
+void OK_TARGET OK_FN(ok_geglu_f32)(int64_t n, float *gate, const float *up) {
+    const uint16_t *table = ok_gelu_table();
+    const __m256 lo = _mm256_set1_ps(-10.0f), hi = _mm256_set1_ps(10.0f);
+    const __m256i low16 = _mm256_set1_epi32(0xFFFF);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(gate + i), g = _mm256_loadu_ps(up + i);
+        const __m256i idx = _mm256_cvtepu16_epi32(_mm256_cvtps_ph(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        /* 32-bit gathers at 2-byte steps: the entry is the low half of each lane (the table has slack at the end) */
+        const __m256i raw = _mm256_and_si256(_mm256_i32gather_epi32((const int *)table, idx, 2), low16);
+        const __m256 v = _mm256_cvtph_ps(_mm_packus_epi32(_mm256_castsi256_si128(raw), _mm256_extracti128_si256(raw, 1)));
+        __m256 y = _mm256_blendv_ps(v, x, _mm256_cmp_ps(x, hi, _CMP_GE_OQ));
+        y = _mm256_mul_ps(y, g);
+        y = _mm256_andnot_ps(_mm256_cmp_ps(x, lo, _CMP_LE_OQ), y);
+        _mm256_storeu_ps(gate + i, y);
+    }
+    if (i < n) ok_geglu_f32_generic(n - i, gate + i, up + i);
+}
+
 /* ---- f32 helpers ---- */
 #ifndef OK_BODY_SKIP_F32
+/* e^x for eight lanes: ggml's AVX2 ggml_v_expf algorithm (ARM optimized-routines: n = round(x / ln 2),
+ * a degree-5 polynomial on the remainder, scaling by 2^n through the exponent bits, with the large-|n| cases
+ * handled apart), so the FFN activation rounds as the reference engine's does. */
+static inline OK_TARGET __m256 expf8(__m256 x) {
+    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
+    const __m256 n = _mm256_sub_ps(z, shift);
+    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));
+    const __m256 absn = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
+    const __m256 big = _mm256_cmp_ps(absn, _mm256_set1_ps(126), _CMP_GT_OQ);
+    const __m256 u = _mm256_mul_ps(b, b);
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+    const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, u, p23), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+    if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(j, k, k);
+    const __m256i neg = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)),
+                                         _mm256_set1_epi32((int)0x82000000u));
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(neg, _mm256_set1_epi32(0x7f000000)));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, neg));
+    const __m256 huge = _mm256_cmp_ps(absn, _mm256_set1_ps(192), _CMP_GT_OQ);
+    const __m256 scaled = _mm256_blendv_ps(_mm256_fmadd_ps(k, j, k), _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1), big);
+    return _mm256_blendv_ps(scaled, _mm256_mul_ps(s1, s1), huge);
+}
+
+/* gate = silu(gate) * up = gate / (1 + e^-gate) * up, eight lanes at a time; the tail as the generic twin. */
+void OK_TARGET OK_FN(ok_swiglu_f32)(int64_t n, float *gate, const float *up) {
+    const __m256 one = _mm256_set1_ps(1);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 x = _mm256_loadu_ps(gate + i);
+        const __m256 e = expf8(_mm256_sub_ps(_mm256_setzero_ps(), x));
+        _mm256_storeu_ps(gate + i, _mm256_mul_ps(_mm256_div_ps(x, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+    }
+    if (i < n) ok_swiglu_f32_generic(n - i, gate + i, up + i);
+}
+
 
 float OK_TARGET OK_FN(ok_dot_f32)(const float *a, const float *b, int64_t n) {
     __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();

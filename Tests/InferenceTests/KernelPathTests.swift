@@ -137,6 +137,59 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// GEGLU is ggml's table GELU: every path equals an independent reference (half-rounded input, gelu with
+    /// tanhf and the reference build's one FMA, half-rounded result, times up; 0 at <= -10, x * up at >= 10),
+    /// bit for bit, and writes exactly n values.
+    func testGegluMatchesTableReferenceOnEveryPath() {
+        func gelu(_ x: Float) -> Float {
+            let inner = Float(1).addingProduct(0.044715 * x, x)
+            return 0.5 * x * (1 + tanhf(0.79788456080286535587989211986876 * x * inner))
+        }
+        func reference(_ x: Float, _ u: Float) -> Float {
+            if x <= -10 { return 0 }
+            if x >= 10 { return x * u }
+            return Float(Float16(gelu(Float(Float16(x))))) * u
+        }
+        var rng = QuantTestRNG(seed: 0x9A7B_0007)
+        let edges: [Float] = [-10, 10, -10.001, 9.999, 10.001, -9.999, 0, -0.0, 1e-6, -1e-6, 3e-5, 65504, -65504, 7.5, -3.25]
+        for path in KernelPath.allCases where path.isAvailable {
+            for n in [0, 1, 7, 8, 9, 15, 16, 17, 33, 100, 1000] {
+                var x = (0..<n).map { _ in Float.random(in: -12...12, using: &rng) }
+                for (i, e) in edges.enumerated() where i < n { x[(i * 7) % n] = e }
+                let up = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
+                var y = x + [42]
+                ok_geglu_f32_path(path.rawValue, Int64(n), &y, up)
+                for i in 0..<n {
+                    XCTAssertEqual(y[i].bitPattern, reference(x[i], up[i]).bitPattern, "\(path) n=\(n) x=\(x[i])")
+                }
+                XCTAssertEqual(y[n], 42, "\(path) wrote past n=\(n)")
+            }
+        }
+    }
+
+    /// SwiGLU: the SIMD paths (ggml's vectorised expf) against the generic twin (expf) within a few ulp, over
+    /// ordinary values and the overflow / underflow ranges of e^-x.
+    func testSwigluSIMDMatchesGenericTwin() throws {
+        if simdPaths.isEmpty { throw XCTSkip("no SIMD path on this CPU") }
+        var rng = QuantTestRNG(seed: 0x9A7B_0008)
+        for path in simdPaths {
+            for n in [0, 1, 7, 8, 9, 15, 16, 17, 33, 100, 1000] {
+                for range: ClosedRange<Float> in [-8...8, -120...120] {
+                    let x = (0..<n).map { _ in Float.random(in: range, using: &rng) }
+                    let up = (0..<n).map { _ in Float.random(in: -2...2, using: &rng) }
+                    var g = x, s = x + [42]
+                    ok_swiglu_f32_path(KernelPath.generic.rawValue, Int64(n), &g, up)
+                    ok_swiglu_f32_path(path.rawValue, Int64(n), &s, up)
+                    for i in 0..<n {
+                        XCTAssertEqual(s[i], g[i], accuracy: 4e-7 * abs(g[i]) + 1e-37, "\(path) n=\(n) x=\(x[i])")
+                        XCTAssertTrue(s[i].isFinite, "\(path) x=\(x[i])")
+                    }
+                    XCTAssertEqual(s[n], 42, "\(path) wrote past n=\(n)")
+                }
+            }
+        }
+    }
+
     /// The F16 KV cache kernels: dot(half row, f32) and y += a * half row, every path against exact math.
     func testHalfRowHelpersOnEveryPath() {
         var rng = QuantTestRNG(seed: 0x9A7B_0005)
@@ -204,6 +257,40 @@ final class KernelPathTests: XCTestCase {
                         XCTAssertEqual(scores.map(\.bitPattern), s.map(\.bitPattern), what)
                         XCTAssertEqual(out[vDim], 42, "\(what): wrote past the output")
                     }
+                }
+            }
+        }
+    }
+
+    /// A single activation column (decode) gives every output row exactly its vec_dot on the same path, for
+    /// every weight type: the GEMV kernels (q4_1 on x86) only hoist the activation's work out of the row loop.
+    func testSingleColumnMatmulEqualsVecDotBitForBit() {
+        var rng = QuantTestRNG(seed: 0x9A7B_0009)
+        for path in KernelPath.allCases where path.isAvailable {
+            for t in QuantRef.weightTypes {
+                let act = Kernels.activationType(for: t)!
+                let unit = max(t.blockSize, 32)
+                // whole 8-block groups, leftovers, and a row longer than the GEMV's stack arrays (1024 blocks)
+                for k in [unit, 3 * unit, 8 * unit, 18 * unit, 48 * unit] + (t == .q4_1 ? [1025 * 32] : []) {
+                    let rows = 5, wStride = QuantRef.rowBytes(t, k) + 4
+                    var w = [UInt8](repeating: 0, count: wStride * rows)
+                    for r in 0..<rows {
+                        let row = QuantGen.row(t, count: k, &rng)
+                        w.replaceSubrange((r * wStride)..<(r * wStride + row.count), with: row)
+                    }
+                    let a = QuantGen.row(act, count: k, &rng)
+                    var out = [Float](repeating: -999, count: rows + 1)
+                    w.withUnsafeBytes { wp in
+                        a.withUnsafeBytes { ap in
+                            ok_matmul_path(path.rawValue, Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                                           ap.baseAddress!, 0, 1, &out, 0)
+                            for r in 0..<rows {
+                                let d = ok_vec_dot_path(path.rawValue, Int32(t.rawValue), Int64(k), wp.baseAddress! + r * wStride, ap.baseAddress!)
+                                XCTAssertEqual(out[r].bitPattern, d.bitPattern, "\(path) \(t) k=\(k) row \(r): \(out[r]) vs \(d)")
+                            }
+                        }
+                    }
+                    XCTAssertEqual(out[rows], -999, "\(path) \(t) wrote past the rows")
                 }
             }
         }

@@ -69,8 +69,9 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 /* Same on an explicit path, for tests (generic fallback like ok_vec_dot_path). The x86 paths multiply
  * q4_0, q4_1, q5_0, q5_1, q8_0, q4_K and q6_K weights by two or more columns with tiled kernels (several
  * rows x several columns per step); other types, paths and single columns compute each output with that
- * path's vec_dot. Results equal the path's vec_dot up to float summation order. Uses no heap; the tiled
- * kernels use about 21 KiB of stack. Does nothing for unsupported types. */
+ * path's vec_dot (for a single column, q4_1 on the x86 paths through a GEMV whose every output equals the
+ * vec_dot bit for bit). Results equal the path's vec_dot up to float summation order. Uses no heap; the tiled
+ * kernels use about 21 KiB of stack, the GEMV 8 KiB. Does nothing for unsupported types. */
 void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                     const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 
@@ -94,6 +95,16 @@ void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, con
                int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
 void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
                     int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
+
+/* Gated feed-forward activations in place over n values: gate = act(gate) * up.
+ * GEGLU is ggml's table GELU (GGML_GELU_FP16): 0 for gate <= -10, gate for gate >= 10, otherwise the
+ * half-precision gelu (tanh approximation) of gate rounded to half, looked up by its half bits.
+ * SwiGLU is silu(gate) = gate / (1 + e^-gate); SIMD paths compute e^x as ggml's vectorised expf does (within
+ * 2 ulp of expf), the generic path and tails with expf. */
+void ok_geglu_f32(int64_t n, float *gate, const float *up);
+void ok_swiglu_f32(int64_t n, float *gate, const float *up);
+void ok_geglu_f32_path(int path, int64_t n, float *gate, const float *up);
+void ok_swiglu_f32_path(int path, int64_t n, float *gate, const float *up);
 
 /* Explicit-path variants of the helpers above, for tests (generic fallback like ok_vec_dot_path). */
 float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n);

@@ -195,21 +195,16 @@ package enum Ops {
         }
     }
 
-    /// `gate = silu(gate) * up`, elementwise over `count` values.
+    /// `gate = silu(gate) * up`, elementwise over `count` values (the SIMD paths take e^x as ggml's
+    /// vectorised expf does).
     package static func swiglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        for j in 0..<count {
-            let g = gate[j]
-            gate[j] = g / (1 + expf(-g)) * up[j]
-        }
+        ok_swiglu_f32(Int64(count), gate, up)
     }
 
-    /// `gate = gelu(gate) * up` with the tanh approximation.
+    /// `gate = gelu(gate) * up` with the tanh approximation, through ggml's half-precision GELU table
+    /// (GGML_GELU_FP16): the arithmetic of the reference engine, and no tanhf per element.
     package static func geglu(gate: UnsafeMutablePointer<Float>, up: UnsafePointer<Float>, count: Int) {
-        let c: Float = 0.7978845608028654   // sqrt(2/pi)
-        for j in 0..<count {
-            let g = gate[j]
-            gate[j] = 0.5 * g * (1 + tanhf(c * g * (1 + 0.044715 * g * g))) * up[j]
-        }
+        ok_geglu_f32(Int64(count), gate, up)
     }
 
     /// `x += y` over `count` values.
