@@ -119,6 +119,58 @@ def raw_request(port, method, path, body=None, headers=None, timeout=30):
         conn.close()
 
 
+def raw_socket_request(port, head, body_parts, timeout=30):
+    """Sends a request over a plain socket and reads the response even when the server answers (and closes)
+    before the whole body is sent. Returns (status, body bytes)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        try:
+            sock.sendall(head)
+            for part in body_parts:
+                sock.sendall(part)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered early and stopped reading: its response is still in our buffer
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        header, _, rest = data.partition(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")
+        if not lines or not lines[0].startswith("HTTP/"):
+            raise Failure(f"no HTTP response: {data[:200]!r}")
+        status = int(lines[0].split()[1])
+        fields = {k.strip().lower(): v.strip() for k, _, v in (l.partition(":") for l in lines[1:])}
+        if "content-length" in fields:
+            n = int(fields["content-length"])
+            while len(rest) < n:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            rest = rest[:n]
+        elif fields.get("transfer-encoding", "").lower() == "chunked":
+            while not rest.endswith(b"0\r\n\r\n"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            out, buf = b"", rest
+            while buf:
+                size_line, _, buf = buf.partition(b"\r\n")
+                size = int(size_line.split(b";")[0] or b"0", 16)
+                if size == 0:
+                    break
+                out, buf = out + buf[:size], buf[size + 2:]
+            rest = out
+        return status, rest
+    except ConnectionResetError as e:
+        raise Failure(f"connection reset without a response: {e}")
+    finally:
+        sock.close()
+
+
 def cached_tokens(usage):
     details = getattr(usage, "prompt_tokens_details", None)
     return getattr(details, "cached_tokens", None)
@@ -344,6 +396,22 @@ def run_checks(suite, server, key_file, servers):
         check(usage is not None and usage.completion_tokens > 0, f"usage {usage}")
         return f"{chunks} chunks equal the non-streaming text, finish {finish}"
 
+    def stop_sequences():
+        warm_chat(QUESTION)
+        base = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}],
+                                              temperature=0, max_tokens=24)
+        text = base.choices[0].message.content
+        check(len(text) >= 8, f"the reference text is too short to stop inside: {text!r}")
+        k = len(text) // 2
+        stop = text[k:k + 3]  # a string from the middle of the greedy answer; generation must end before it
+        expected = text[:text.index(stop)]
+        r = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}],
+                                           temperature=0, max_tokens=24, stop=[stop, "\u0000never"])
+        c = r.choices[0]
+        check(c.message.content == expected, f"stop {stop!r}: text {c.message.content!r}, expected {expected!r}")
+        check(c.finish_reason == "stop", f"finish_reason {c.finish_reason!r}, expected 'stop'")
+        return f"stop={stop!r} → {c.message.content!r}, finish stop"
+
     def chat_logprobs():
         warm_chat(QUESTION)
         r = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": QUESTION}],
@@ -446,21 +514,33 @@ def run_checks(suite, server, key_file, servers):
         check(status == 200, f"/health without a key: {status}")
         return f"wrong key → 401 {e.code}; no key → 401; /health open"
 
-    def err_too_large():
-        big = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "x" * (2 << 20)}]}).encode()
-        try:
-            status, _, body = raw_request(server.port, "POST", "/v1/chat/completions", body=big,
-                                          headers={"Authorization": f"Bearer {API_KEY}",
-                                                   "Content-Type": "application/json"})
-        except (BrokenPipeError, ConnectionResetError) as e:
-            raise Failure(f"connection dropped without a response: {e}")
-        check(status == 413, f"{status} {body[:200]!r}")
-        err = json.loads(body).get("error", {})
-        check(err.get("message"), f"no error envelope: {body[:200]!r}")
-        # The server still works afterwards.
+    big = json.dumps({"model": MODEL, "messages": [{"role": "user", "content": "x" * (2 << 20)}]}).encode()
+    head = (f"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {API_KEY}\r\n"
+            f"Content-Type: application/json\r\n")
+
+    def still_serving():
         r = client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}], max_tokens=2)
         check(r.choices[0].finish_reason in ("stop", "length"), "server broken after the 413")
+
+    def err_too_large():
+        # Declared with Content-Length: refused before the body is read.
+        status, body = raw_socket_request(server.port, (head + f"Content-Length: {len(big)}\r\n\r\n").encode(), [big])
+        check(status == 413, f"{status} {body[:300]!r}")
+        err = json.loads(body).get("error", {})
+        check(err.get("message") and err.get("type"), f"no error envelope: {body[:200]!r}")
+        still_serving()
         return f"{len(big)} bytes → 413 {err.get('code')}"
+
+    def err_too_large_chunked():
+        # Sent chunked, without a length: the limit applies while the body is read.
+        pieces = [b"%x\r\n" % len(big[i:i + 65536]) + big[i:i + 65536] + b"\r\n" for i in range(0, len(big), 65536)]
+        status, body = raw_socket_request(server.port, (head + "Transfer-Encoding: chunked\r\n\r\n").encode(),
+                                          pieces + [b"0\r\n\r\n"])
+        check(status == 413, f"{status} {body[:300]!r}")
+        err = json.loads(body).get("error", {})
+        check(err.get("message") and err.get("type"), f"no error envelope: {body[:200]!r}")
+        still_serving()
+        return f"{len(big)} bytes chunked → 413 {err.get('code')}"
 
     def rate_limit():
         # A second, small server: one slot and no queue, so a request during a running stream is refused.
@@ -478,8 +558,18 @@ def run_checks(suite, server, key_file, servers):
             retry_after = e.response.headers.get("retry-after")
             check(retry_after is not None and retry_after.isdigit() and int(retry_after) >= 1,
                   f"Retry-After {retry_after!r}")
+            # A client that goes away frees its slot: the one-slot server serves again soon after.
             stream.close()
-            return f"429 {e.code}, Retry-After {retry_after}"
+            deadline, served = time.monotonic() + 10, None
+            while time.monotonic() < deadline:
+                try:
+                    served = c.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}],
+                                                       max_tokens=2)
+                    break
+                except openai.RateLimitError:
+                    time.sleep(0.2)
+            check(served is not None, "the slot was not freed within 10 s of the client closing its stream")
+            return f"429 {e.code}, Retry-After {retry_after}; slot freed after the client disconnected"
         finally:
             s.kill()
 
@@ -532,6 +622,7 @@ def run_checks(suite, server, key_file, servers):
         check(not t.is_alive(), "the stream did not end within 30 s of SIGTERM")
         check(result["error"] is None, f"the stream failed after SIGTERM: {result['error']}")
         check(result["done"] and result["finish"] in ("stop", "length"), f"no finish_reason: {result}")
+        check(result["chunks_after_term"] > 0, "the stream had ended before SIGTERM: nothing was in flight")
         try:
             code = server.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
@@ -555,6 +646,7 @@ def run_checks(suite, server, key_file, servers):
     suite.run("completions", text_plain)
     suite.run("chat.completions stream", chat_stream)
     suite.run("completions stream", text_stream)
+    suite.run("stop sequence", stop_sequences)
     suite.run("chat logprobs top_logprobs=2", chat_logprobs)
     suite.run("404 NotFoundError unknown model", err_unknown_model)
     suite.run("400 unsupported parameter", err_unsupported)
@@ -564,6 +656,7 @@ def run_checks(suite, server, key_file, servers):
     suite.run("400 context_length_exceeded", err_context)
     suite.run("401 AuthenticationError", err_auth)
     suite.run("413 body too large (raw)", err_too_large)
+    suite.run("413 chunked body too large (raw)", err_too_large_chunked)
     suite.run("429 RateLimitError", rate_limit)
     suite.run("SIGTERM mid-stream", graceful_shutdown)
 
