@@ -119,6 +119,11 @@ public final class ThreadPool: @unchecked Sendable {
                     spins += 1
                     if spins > 10_000 { sched_yield() }
                 }
+                // Close the region's counter before anything of the next region is written: a worker
+                // that read this region's tag late, and then the next region's job, must not be able to
+                // claim "remaining" chunks of this tag with that job (it would run the next body on
+                // chunks twice and overcount `finished`, hanging the next region's wait).
+                claims.store((tag << 32) | 0xFFFF_FFFF, ordering: .sequentiallyConsistent)
                 // Store job, fence, load holding — against the worker's add holding, fence, load job: a
                 // worker either is counted here or reads nil.
                 job = nil

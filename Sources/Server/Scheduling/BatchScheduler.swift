@@ -33,6 +33,8 @@ public final class BatchScheduler: @unchecked Sendable {
     private var clock: UInt64 = 0          // for least-recently-used slot choice
 
     private var thread: Thread?
+    /// Shared prefixes shorter than this do not decide which slot a prompt takes.
+    private static let minimumReuse = 4
 
     /// Test hook: when set and it returns true, the next forward pass fails as a model error would
     /// (every sequence in it ends `failed`). Lets tests inject a local failure into the real scheduler.
@@ -235,11 +237,24 @@ public final class BatchScheduler: @unchecked Sendable {
             let prompt = request.request.prompt
             var best: (slot: Int, shared: Int)?
             for (i, slot) in slots.enumerated() where slot.owner == nil {
-                let shared = config.prefixCache ? commonPrefix(slot.tokens, prompt) : 0
-                if best == nil || shared > best!.shared
-                    || (shared == best!.shared && slot.lastUsed < slots[best!.slot].lastUsed) {
-                    best = (i, shared)
+                // A few shared tokens (BOS, a template's opening) are not worth evicting another cached
+                // prompt for: below that, prefer an empty slot, then the least recently used one.
+                var shared = config.prefixCache ? commonPrefix(slot.tokens, prompt) : 0
+                if shared < Self.minimumReuse { shared = 0 }
+                let better: Bool
+                if let b = best {
+                    let other = slots[b.slot]
+                    if shared != b.shared {
+                        better = shared > b.shared
+                    } else if slot.tokens.isEmpty != other.tokens.isEmpty {
+                        better = slot.tokens.isEmpty
+                    } else {
+                        better = slot.lastUsed < other.lastUsed
+                    }
+                } else {
+                    better = true
                 }
+                if better { best = (i, shared) }
             }
             guard let chosen = best else { break }
             let slot = slots[chosen.slot]
