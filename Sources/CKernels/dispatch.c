@@ -166,6 +166,11 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
     return dot_with(table_for(path), wtype, n, w, act);
 }
 
+/* Most activation columns that take the per-column GEMV instead of the tiled GEMM. */
+#ifndef OK_GEMV_MAX_COLS
+#define OK_GEMV_MAX_COLS 4
+#endif
+
 /* Row tile of the fallback matmul: a few weight rows stay hot in cache while every activation column passes. */
 #define OK_MATMUL_ROW_TILE 4
 
@@ -177,12 +182,15 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
 static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                         const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
-    if (t->gemm[wtype] && cols > 1) {
-        t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+    /* A few columns (a decode batch of several sequences): the GEMV once per column over this call's rows,
+     * which stay in cache after the first column. Each column is then bit for bit what it would be alone. */
+    if (t->gemv[wtype] && cols <= OK_GEMV_MAX_COLS) {
+        for (int64_t c = 0; c < cols; ++c)
+            t->gemv[wtype](k, w, w_stride, rows, (const char *)act + (size_t)c * act_stride, out + c * ld_out);
         return;
     }
-    if (t->gemv[wtype] && cols == 1) {
-        t->gemv[wtype](k, w, w_stride, rows, act, out);
+    if (t->gemm[wtype] && cols > 1) {
+        t->gemm[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
         return;
     }
     const ok_vec_dot_fn dot = t->vec_dot[wtype];

@@ -296,6 +296,43 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// A decode batch of a few sequences (2...4 columns) gives each column exactly what it gets alone, for the
+    /// weight types that have a decode GEMV on the path (and on paths without tiled GEMMs, where every type
+    /// takes the vec_dot loop): batching sequences in the server does not change their tokens there.
+    func testFewColumnMatmulEqualsSingleColumnsBitForBit() {
+        var rng = QuantTestRNG(seed: 0x9A7B_000A)
+        for path in KernelPath.allCases where path.isAvailable {
+            let exact: [GGMLType] = path.rawValue == KernelPath.avx2.rawValue ? [.q4_1] : [.q4_1, .q5_0]
+            for t in QuantRef.weightTypes where exact.contains(t) {
+                let act = Kernels.activationType(for: t)!
+                let k = 18 * max(t.blockSize, 32), rows = 6, wStride = QuantRef.rowBytes(t, k)
+                var w = [UInt8](repeating: 0, count: wStride * rows)
+                for r in 0..<rows {
+                    w.replaceSubrange((r * wStride)..<((r + 1) * wStride), with: QuantGen.row(t, count: k, &rng))
+                }
+                let aStride = QuantRef.rowBytes(act, k)
+                for cols in 2...4 {
+                    let a = (0..<cols).flatMap { _ in QuantGen.row(act, count: k, &rng) }
+                    var batch = [Float](repeating: -999, count: rows * cols)
+                    w.withUnsafeBytes { wp in
+                        a.withUnsafeBytes { ap in
+                            ok_matmul_path(path.rawValue, Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                                           ap.baseAddress!, aStride, Int64(cols), &batch, Int64(rows))
+                            for c in 0..<cols {
+                                var alone = [Float](repeating: 0, count: rows)
+                                ok_matmul_path(path.rawValue, Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                                               ap.baseAddress! + c * aStride, 0, 1, &alone, 0)
+                                for r in 0..<rows {
+                                    XCTAssertEqual(batch[c * rows + r].bitPattern, alone[r].bitPattern, "\(path) \(t) cols=\(cols) c=\(c) r=\(r)")
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     func testMatmulLayoutAndBounds() {
         var rng = QuantTestRNG(seed: 0x9A7B_0005)
         Kernels.initialize()
