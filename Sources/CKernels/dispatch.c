@@ -166,9 +166,11 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
     return dot_with(table_for(path), wtype, n, w, act);
 }
 
-/* Most activation columns that take the per-column GEMV instead of the tiled GEMM. */
+/* Most activation columns that take the per-column GEMV instead of the tiled GEMM: measured on SmolLM2, two
+ * columns are faster this way (6.3-6.6 vs 7.7-8.5 ms a pass), four are not (the GEMM shares each unpacked
+ * block across the columns; a four-column pass is 9.6-10.1 ms with it, 10.0-10.5 without). */
 #ifndef OK_GEMV_MAX_COLS
-#define OK_GEMV_MAX_COLS 4
+#define OK_GEMV_MAX_COLS 2
 #endif
 
 /* Row tile of the fallback matmul: a few weight rows stay hot in cache while every activation column passes. */
