@@ -121,7 +121,11 @@ package final class ComputeContext: @unchecked Sendable {
         var total = 0
         for s in segments { firstTask.append(total); total += s.count * heads }
         firstTask.append(total)
-        let parts = min(total, 64)
+        // Decode of one sequence over a short context is a few microseconds of work: cheaper on this
+        // thread than a wake-up of the pool.
+        var positions = 0
+        for s in segments { positions += s.count * (s.start + s.count) }
+        let parts = positions * heads < 1 << 13 ? 1 : min(total, 64)
         pool.forEachChunk(parts) { chunk, worker in
             let score = scores + worker * widest         // (capacity) per worker
             var si = 0
