@@ -117,6 +117,16 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
+    /// Applies the YAML file at `path`; relative paths in it resolve against its directory.
+    public mutating func apply(file path: String) throws(ConfigurationError) {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw .invalid("cannot read the config file \(path)")
+        }
+        do { try apply(yaml: text, baseDirectory: (path as NSString).deletingLastPathComponent) } catch {
+            throw .invalid("\(path): \(error.description)")
+        }
+    }
+
     /// Keys, one per line; blank lines and `#` comments ignored.
     public static func readKeys(file: String) throws(ConfigurationError) -> [String] {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {

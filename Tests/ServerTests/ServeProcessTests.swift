@@ -38,21 +38,25 @@ final class ServeProcessTests: XCTestCase {
         return nil
     }
 
+    /// Polls `/health` until it answers 200 (the model is loaded) or about ten seconds pass.
+    private func waitUntilHealthy(port: Int) throws -> Bool {
+        for _ in 0..<500 {
+            let c = try RawHTTPClient(port: port)
+            c.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let ok = c.read(until: "\r\n\r\n", timeout: 2).contains("200 OK")
+            c.close()
+            if ok { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
     func testSigtermLetsTheOpenStreamFinishAndExitsZero() throws {
         let (p, err) = try launch(["serve", "--model", "m=\(TestServer.modelPath)", "--port", "0", "--ctx", "512",
                                    "--parallel", "2", "--threads", "2"])
         defer { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: err) }
         let port = try XCTUnwrap(port(from: err, p), "the server did not start")
-        // Wait until the model is loaded.
-        var ready = false
-        for _ in 0..<500 where !ready {
-            let c = try RawHTTPClient(port: port)
-            c.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            ready = c.read(until: "\r\n\r\n", timeout: 2).contains("200 OK")
-            c.close()
-            if !ready { usleep(20_000) }
-        }
-        XCTAssertTrue(ready)
+        XCTAssertTrue(try waitUntilHealthy(port: port), "the model never loaded")
         let stream = try RawHTTPClient(port: port)
         defer { stream.close() }
         stream.send(RawHTTPClient.post(path: "/v1/chat/completions",
@@ -80,14 +84,7 @@ final class ServeProcessTests: XCTestCase {
                                    "--parallel", "1", "--threads", "2", "--config", config.path])
         defer { if p.isRunning { p.terminate() }; try? FileManager.default.removeItem(at: err) }
         let port = try XCTUnwrap(port(from: err, p), "the server did not start")
-        var ready = false
-        for _ in 0..<500 where !ready {
-            let c = try RawHTTPClient(port: port)
-            c.send("GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            ready = c.read(until: "\r\n\r\n", timeout: 2).contains("200 OK")
-            c.close()
-            if !ready { usleep(20_000) }
-        }
+        XCTAssertTrue(try waitUntilHealthy(port: port), "the model never loaded")
         let stream = try RawHTTPClient(port: port)
         defer { stream.close() }
         stream.send(RawHTTPClient.post(path: "/v1/chat/completions",

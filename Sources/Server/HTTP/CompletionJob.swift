@@ -129,6 +129,11 @@ struct CompletionJob: Sendable {
                                                          bytes: tokenizer.tokenBytes($0.id)) })
     }
 
+    /// The legacy completions shape of a token's alternatives: token text → log-probability.
+    func legacyTop(_ e: TokenLogprob) -> [String: Double] {
+        Dictionary(e.topLogprobs.map { ($0.token, $0.logprob) }, uniquingKeysWith: max)
+    }
+
     func finishReason(_ f: SequenceFinish) -> OpenAIAPI.FinishReason {
         f == .length ? .length : .stop
     }

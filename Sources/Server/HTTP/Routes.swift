@@ -100,7 +100,7 @@ func completeResponse(_ job: CompletionJob, _ handle: SequenceHandle, _ metrics:
                 legacy.offsets.append(text.count)
                 legacy.tokens.append(entry.token)
                 legacy.logprobs.append(entry.logprob)
-                legacy.top.append(Dictionary(entry.topLogprobs.map { ($0.token, $0.logprob) }, uniquingKeysWith: max))
+                legacy.top.append(job.legacyTop(entry))
             }
             text += piece
         case .finished(let s):

@@ -27,7 +27,7 @@ extension CompletionJob {
                 guard case .legacy = logprobs, let token else { return nil }
                 let e = chatLogprob(token)
                 return CompletionLogprobs(tokens: [e.token], tokenLogprobs: [e.logprob],
-                                          topLogprobs: [Dictionary(e.topLogprobs.map { ($0.token, $0.logprob) }, uniquingKeysWith: max)],
+                                          topLogprobs: [legacyTop(e)],
                                           textOffset: [textOffset])
             }()
             return try APIJSON.encode(CompletionChunk(id: id, created: created, model: served.name,

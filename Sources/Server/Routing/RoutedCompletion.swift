@@ -31,7 +31,6 @@ struct RoutedCompletion {
         let requestID = UUID().uuidString
         let routing: RoutingRequest
         let makeJob: () throws(APIError) -> CompletionJob
-        let raw: JSONObject
         let routingHeaders = RoutingHeaders(dataClass: headers[RouteHeader.dataClass], latencySLO: headers[RouteHeader.latencySLO])
         do throws(APIError) {
             switch kind {
@@ -44,8 +43,6 @@ struct RoutedCompletion {
                 do throws(RoutingRequestError) { routing = try RoutingRequest(r, headers: routingHeaders) } catch { throw error.apiError }
                 makeJob = { () throws(APIError) in try CompletionJob.text(r, host: host) }
             }
-            guard case .object(let object)? = try? JSONParser.parse(body) else { throw APIError.invalidJSON("the body is not a JSON object") }
-            raw = object
         } catch {
             return errorResponse(error)
         }
@@ -104,7 +101,7 @@ struct RoutedCompletion {
             case .cloud(let name):
                 guard !decision.edgeOnly, let upstream = router.upstreams[name] else { continue }
                 attempts.append(target)
-                switch await callUpstream(upstream, raw: raw, clientModel: routing.model, decision: decision) {
+                switch await callUpstream(upstream, body: body, clientModel: routing.model, decision: decision) {
                 case .success(let response):
                     finish(requestID, decision, .success, attempts: attempts, servedBy: target, started)
                     return routed(response, route: "cloud", reason: reason(decision, fallbackCause), upstream: name)
@@ -134,9 +131,14 @@ struct RoutedCompletion {
     }
 
     /// One upstream with its retries, each attempt gated and counted by the upstream's circuit breaker.
-    private func callUpstream(_ upstream: OpenAIUpstream, raw: JSONObject, clientModel: String,
+    private func callUpstream(_ upstream: OpenAIUpstream, body clientBody: Data, clientModel: String,
                               decision: RoutingDecision) async -> CloudResult {
         let name = upstream.name
+        // The client's own JSON is rewritten for the upstream; it parsed as a request already, so it is an
+        // object. Parsed here, not up front, so requests served locally pay for one parse only.
+        guard case .object(let raw)? = try? JSONParser.parse(clientBody) else {
+            return .failure(cause: "upstream_error", APIError.invalidJSON("the body is not a JSON object"))
+        }
         let (forwarding, body) = CloudForwarding.prepare(body: raw, clientModel: clientModel,
                                                          upstreamModel: router.upstreamModel(name, for: clientModel),
                                                          redact: decision.redact, detector: router.detector)

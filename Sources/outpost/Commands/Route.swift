@@ -15,11 +15,8 @@ extension Outpost {
 extension Outpost.Route {
     /// Loads the `routing:` section (and `ctx`) of a serve configuration.
     static func load(config path: String) throws -> (EdgeCloudRouter, ServerConfiguration) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CLIError("cannot read \(path)") }
         var c = ServerConfiguration()
-        do { try c.apply(yaml: text, baseDirectory: (path as NSString).deletingLastPathComponent) } catch {
-            throw CLIError("\(path): \(error.description)")
-        }
+        do { try c.apply(file: path) } catch { throw CLIError(error.description) }
         guard let routing = c.routing else { throw CLIError("\(path) has no 'routing:' section") }
         do { return (try EdgeCloudRouter(config: routing, audit: nil), c) } catch { throw CLIError(error.description) }
     }

@@ -58,14 +58,7 @@ extension Outpost {
         func configuration() throws -> ServerConfiguration {
             var c = ServerConfiguration()
             if let config {
-                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
-                    throw CLIError("cannot read the config file \(config)")
-                }
-                do {
-                    try c.apply(yaml: text, baseDirectory: (config as NSString).deletingLastPathComponent)
-                } catch {
-                    throw CLIError("\(config): \(error.description)")
-                }
+                do { try c.apply(file: config) } catch { throw CLIError(error.description) }
             }
             if !model.isEmpty { c.models = model.map(ServerConfiguration.ModelSpec.init(argument:)) }
             if let host { c.host = host }
