@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One-way layout: outpost (CLI) -> Server, Bench -> Inference -> GGUF, CKernels; Server -> OpenAIAPI.
+// One-way layout: outpost (CLI) -> Server, Bench -> Inference -> GGUF, CKernels; Server -> OpenAIAPI;
+// outpost -> ControlPlane -> FleetCore -> Inference.
 let package = Package(
     name: "Outpost",
     platforms: [.macOS(.v14)],
@@ -12,6 +13,8 @@ let package = Package(
         .library(name: "OpenAIAPI", targets: ["OpenAIAPI"]),
         .library(name: "Routing", targets: ["Routing"]),
         .library(name: "Server", targets: ["Server"]),
+        .library(name: "FleetCore", targets: ["FleetCore"]),
+        .library(name: "ControlPlane", targets: ["ControlPlane"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -20,6 +23,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/sql-kit", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit", from: "2.17.0"),
     ],
     targets: [
         // SIMD kernels (AVX2, AVX-512 VNNI, NEON) each beside a generic twin; no allocation, threads or I/O.
@@ -50,10 +57,28 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Fleet domain without I/O servers: signed manifests (DSSE/in-toto, Ed25519), signed desired states,
+        // model variant facts, resource-aware placement, rollout and experiment state machines.
+        .target(
+            name: "FleetCore",
+            dependencies: ["GGUF", "Inference", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The fleet control plane: storage (SQLite or PostgreSQL behind one interface), JSON API, dashboard.
+        .target(
+            name: "ControlPlane",
+            dependencies: [
+                "FleetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "outpost",
             dependencies: [
-                "Inference", "Bench", "GGUF", "Server", "Routing", "OpenAIAPI",
+                "Inference", "Bench", "GGUF", "Server", "Routing", "OpenAIAPI", "FleetCore", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +93,14 @@ let package = Package(
                 "Server", "Inference", "OpenAIAPI", "Routing", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "GGUF", "TestSupport"]),
+        .testTarget(
+            name: "ControlPlaneTests",
+            dependencies: [
+                "ControlPlane", "FleetCore", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "GGUF", "CKernels", "TestSupport", "Bench"]),

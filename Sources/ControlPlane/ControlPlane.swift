@@ -1,0 +1,1 @@
+// ControlPlane: storage, JSON API and dashboard of the fleet control plane.

@@ -1,0 +1,1 @@
+// FleetCore: the fleet domain shared by the control plane and the device agent.
