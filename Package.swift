@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One-way layout: outpost (CLI) -> Server, Bench -> Inference -> GGUF, CKernels; Server -> OpenAIAPI;
-// outpost -> ControlPlane -> FleetCore -> Inference.
+// outpost -> ControlPlane -> FleetCore -> Inference; outpost -> DeviceAgent -> FleetCore, Server.
 let package = Package(
     name: "Outpost",
     platforms: [.macOS(.v14)],
@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Server", targets: ["Server"]),
         .library(name: "FleetCore", targets: ["FleetCore"]),
         .library(name: "ControlPlane", targets: ["ControlPlane"]),
+        .library(name: "DeviceAgent", targets: ["DeviceAgent"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -75,10 +76,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The on-device agent: inventory, durable telemetry buffer, resumable verified downloads, model slots
+        // with atomic switch and rollback, and the update loop against the control plane.
+        .target(
+            name: "DeviceAgent",
+            dependencies: [
+                "FleetCore", "Server", "Inference",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "outpost",
             dependencies: [
-                "Inference", "Bench", "GGUF", "Server", "Routing", "OpenAIAPI", "FleetCore", "ControlPlane",
+                "Inference", "Bench", "GGUF", "Server", "Routing", "OpenAIAPI", "FleetCore", "ControlPlane", "DeviceAgent",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -101,6 +112,15 @@ let package = Package(
             dependencies: [
                 "ControlPlane", "FleetCore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "DeviceAgentTests",
+            dependencies: [
+                "DeviceAgent", "FleetCore", "Server", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "GGUF", "CKernels", "TestSupport", "Bench"]),

@@ -100,6 +100,44 @@ public final class ModelHost: @unchecked Sendable {
         }
     }
 
+    /// Serves the model at `path` under `name` from now on, without dropping requests: the new engine is
+    /// loaded while the old one keeps serving; then new requests go to the new model, and the old
+    /// scheduler finishes what it has queued and running before it stops. `path` nil removes the model.
+    /// Returns the model that was replaced.
+    @discardableResult
+    public func swap(name: String, path: String?, config: ServerConfiguration,
+                     drainGrace: Double = 600) throws(ModelHostError) -> ServedModel? {
+        var served: ServedModel?
+        if let path {
+            let maxBatch = min(512, config.scheduler.contextSize)
+            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType)
+            do {
+                let engine = try Engine(path: path, options: options)
+                let scheduler = try BatchScheduler(engine: engine, config: config.scheduler)
+                served = ServedModel(name: name, engine: engine, scheduler: scheduler,
+                                     created: Int(Date().timeIntervalSince1970))
+            } catch {
+                throw .load(name: name, path: path, reason: "\(error)")
+            }
+        }
+        lock.lock()
+        let old = models[name]
+        if let served {
+            models[name] = served
+            if !order.contains(name) { order.append(name) }
+            state = .ready
+        } else {
+            models[name] = nil
+            order.removeAll { $0 == name }
+        }
+        lock.unlock()
+        if let old {
+            old.scheduler.drain(grace: drainGrace)
+            old.scheduler.stop()
+        }
+        return old
+    }
+
     /// What each model will take, from the files alone, checked against the budget: the start-up
     /// refusal (with the arithmetic) happens before anything is loaded or any port is opened.
     public static func plan(_ config: ServerConfiguration) throws(ModelHostError) -> [ModelFootprint] {

@@ -18,10 +18,11 @@ public struct OutpostServer: Sendable {
     /// Edge/cloud routing, when the configuration has a `routing:` section.
     public let router: EdgeCloudRouter?
 
-    public init(configuration: ServerConfiguration, audit: (any AuditSink)? = nil) throws(ConfigurationError) {
+    public init(configuration: ServerConfiguration, audit: (any AuditSink)? = nil,
+                observer: (any ServerObserver)? = nil) throws(ConfigurationError) {
         self.configuration = configuration
         host = ModelHost()
-        metrics = ServerMetrics()
+        metrics = ServerMetrics(observer: observer)
         router = try configuration.routing.map { c throws(ConfigurationError) in try EdgeCloudRouter(config: c, audit: audit) }
     }
 
@@ -44,18 +45,26 @@ public struct OutpostServer: Sendable {
     }
 
     /// Runs until SIGTERM/SIGINT, then shuts down gracefully. Model loading happens after the server listens.
-    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        _ = try ModelHost.plan(configuration)
+    ///
+    /// `services` run beside the server and hear of shutdown first (the device agent's loop); with
+    /// `loadModels` false the models are installed later through `host.swap` (the agent does it).
+    public func run(services: [any Service] = [], loadModels: Bool = true,
+                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        if loadModels { _ = try ModelHost.plan(configuration) }
         let app = buildApplication(onServerRunning: onServerRunning)
         var logger = Logger(label: "outpost.serve")
         logger.logLevel = .notice
+        var configs: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SchedulerShutdownService(host: host)),
+            .init(service: app),
+            .init(service: DrainService(host: host, grace: configuration.shutdownGraceSeconds)),
+        ]
+        if loadModels {
+            configs.append(.init(service: ModelLoaderService(server: self), successTerminationBehavior: .ignore))
+        }
+        configs += services.map { .init(service: $0) }
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: SchedulerShutdownService(host: host)),
-                .init(service: app),
-                .init(service: DrainService(host: host, grace: configuration.shutdownGraceSeconds)),
-                .init(service: ModelLoaderService(server: self), successTerminationBehavior: .ignore),
-            ],
+            services: configs,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

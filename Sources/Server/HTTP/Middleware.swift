@@ -45,13 +45,25 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             let response = try await next(request, context)
             metrics.registry.increment("outpost_http_requests_total", [("endpoint", endpoint), ("status", String(response.status.code))])
-            if response.headers[.contentType] != "text/event-stream" {
-                metrics.registry.observe("outpost_http_request_duration_seconds", [("endpoint", endpoint)],
-                                         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let streamed = response.headers[.contentType] == "text/event-stream"
+            if !streamed {
+                metrics.registry.observe("outpost_http_request_duration_seconds", [("endpoint", endpoint)], seconds)
+            }
+            if let observer = metrics.observer, endpoint.hasSuffix("completions") {
+                let route = HTTPField.Name("x-outpost-route").flatMap { response.headers[$0] }
+                let reason = HTTPField.Name("x-outpost-route-reason").flatMap { response.headers[$0] }
+                observer.requestAnswered(AnsweredRequest(endpoint: endpoint, status: Int(response.status.code), seconds: seconds,
+                                                         streamed: streamed, route: route, routeReason: reason))
             }
             return response
         } catch let error as HTTPError {
             metrics.registry.increment("outpost_http_requests_total", [("endpoint", endpoint), ("status", String(error.status.code))])
+            if let observer = metrics.observer, endpoint.hasSuffix("completions") {
+                observer.requestAnswered(AnsweredRequest(
+                    endpoint: endpoint, status: Int(error.status.code),
+                    seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, streamed: false, route: nil, routeReason: nil))
+            }
             throw error
         }
     }

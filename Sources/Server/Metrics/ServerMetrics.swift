@@ -1,13 +1,34 @@
 import Foundation
 
+/// A completions request as the HTTP layer saw it answered.
+public struct AnsweredRequest: Sendable {
+    public var endpoint: String
+    public var status: Int
+    /// Until the response head for a stream; the generation's own time comes with its summary.
+    public var seconds: Double
+    public var streamed: Bool
+    /// `x-outpost-route` and `x-outpost-route-reason` of the answer, when routing is on.
+    public var route: String?
+    public var routeReason: String?
+}
+
+/// Receives every answered completions request and every finished local generation: how the device
+/// agent builds its telemetry without scraping its own metrics.
+public protocol ServerObserver: Sendable {
+    func requestAnswered(_ request: AnsweredRequest)
+    func generationFinished(_ summary: SequenceSummary, model: String)
+}
+
 /// The server's metric families and how they are fed.
 public final class ServerMetrics: Sendable {
     public let registry = MetricsRegistry()
+    public let observer: (any ServerObserver)?
 
     private static let latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120]
     private static let tokenBuckets: [Double] = [1, 4, 16, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384]
 
-    public init() {
+    public init(observer: (any ServerObserver)? = nil) {
+        self.observer = observer
         let r = registry
         r.declare(counter: "outpost_http_requests_total", help: "HTTP requests by endpoint and status code.")
         r.declare(histogram: "outpost_http_request_duration_seconds", help: "Time to answer non-streaming requests.", buckets: Self.latencyBuckets)
@@ -52,6 +73,7 @@ public final class ServerMetrics: Sendable {
         registry.observe("outpost_generated_tokens", m, Double(s.completionTokens))
         registry.increment("outpost_prompt_tokens_total", m, by: Double(s.promptTokens))
         registry.increment("outpost_generated_tokens_total", m, by: Double(s.completionTokens))
+        observer?.generationFinished(s, model: model)
     }
 
     /// Copies the schedulers' live figures into the gauges (at scrape time).
