@@ -28,7 +28,7 @@ public struct ArtifactDownloader: Sendable {
 
     /// Downloads `url` to `staging/<sha256>.partial`, resuming it if present; returns the complete file
     /// (`staging/<sha256>.download`) once its size and digest match.
-    public func fetch(url: String, sha256: String, size: Int64, into staging: URL,
+    public func fetch(url: String, sha256: String, size: Int64, into staging: URL, headers extra: [String: String] = [:],
                       progress: @Sendable (DownloadProgress) -> Void = { _ in }) async throws(AgentError) -> URL {
         let digest = sha256.lowercased()
         guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else {
@@ -44,7 +44,7 @@ public struct ArtifactDownloader: Sendable {
         }
         faults.hit("download-start")
         if have < size {
-            try await transfer(url: url, to: partial, have: have, size: size, progress: progress)
+            try await transfer(url: url, to: partial, have: have, size: size, headers: extra, progress: progress)
         }
         try DurableFile.sync(partial)
         faults.hit("download-done")
@@ -62,10 +62,11 @@ public struct ArtifactDownloader: Sendable {
         return done
     }
 
-    private func transfer(url: String, to partial: URL, have: Int64, size: Int64,
+    private func transfer(url: String, to partial: URL, have: Int64, size: Int64, headers extra: [String: String],
                           progress: @Sendable (DownloadProgress) -> Void) async throws(AgentError) {
         var request = HTTPClientRequest(url: url)
         for (k, v) in headers { request.headers.add(name: k, value: v) }
+        for (k, v) in extra { request.headers.add(name: k, value: v) }
         if have > 0 { request.headers.add(name: "Range", value: "bytes=\(have)-") }
         let response: HTTPClientResponse
         do { response = try await client.execute(request, timeout: .seconds(60)) } catch {

@@ -123,7 +123,8 @@ public actor AgentLoop {
         let update = ModelUpdate(
             sequence: desired.sequence, name: model.name, version: model.version,
             artifactURL: absoluteURL(model.artifactURL), sha256: model.sha256, sizeBytes: model.sizeBytes,
-            manifest: model.manifest.jsonData(), probe: Self.probe(in: model.manifest))
+            manifest: model.manifest.jsonData(), probe: Self.probe(in: model.manifest),
+            downloadHeaders: client.credential.map { ["Authorization": "Bearer \($0)"] } ?? [:])
         let outcome = await updater.apply(update)
         await noteServing()
         switch outcome {

@@ -11,9 +11,11 @@ public struct ModelUpdate: Sendable, Equatable {
     /// The signed manifest (a DSSE envelope, JSON) the artifact is verified against.
     public var manifest: Data
     public var probe: HealthProbe?
+    /// Sent with the download (the device's credential for the control plane's artifact store).
+    public var downloadHeaders: [String: String]
 
     public init(sequence: UInt64, name: String, version: String, artifactURL: String, sha256: String,
-                sizeBytes: Int64, manifest: Data, probe: HealthProbe?) {
+                sizeBytes: Int64, manifest: Data, probe: HealthProbe?, downloadHeaders: [String: String] = [:]) {
         self.sequence = sequence
         self.name = name
         self.version = version
@@ -22,6 +24,7 @@ public struct ModelUpdate: Sendable, Equatable {
         self.sizeBytes = sizeBytes
         self.manifest = manifest
         self.probe = probe
+        self.downloadHeaders = downloadHeaders
     }
 }
 
@@ -155,7 +158,8 @@ public actor Updater {
                 slots.collectGarbage(keep: Set([previous, state.committedSlot, slots.activeSlot()].compactMap { $0 }),
                                      keepStaged: ["\(update.sha256.lowercased()).partial", "\(update.sha256.lowercased()).download"])
                 let file = try await downloader.fetch(url: update.artifactURL, sha256: update.sha256,
-                                                      size: update.sizeBytes, into: slots.stagingDirectory)
+                                                      size: update.sizeBytes, into: slots.stagingDirectory,
+                                                      headers: update.downloadHeaders)
                 pending.phase = .verifying
                 try persist(pending)
                 do { try verifier.verify(file: file, update: update, now: now()) } catch {
