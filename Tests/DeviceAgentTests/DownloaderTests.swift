@@ -54,7 +54,7 @@ final class DownloaderTests: XCTestCase {
             do {
                 _ = try await downloader.fetch(url: url, sha256: digest, size: Int64(bytes.count), into: dir)
                 XCTFail("a cut transfer must not succeed")
-            } catch {
+            } catch let error as AgentError {
                 XCTAssertTrue(["network_error", "truncated_download"].contains(error.code), "\(error)")
             }
             let partial = try XCTUnwrap(try? FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("\(digest).partial").path)[.size] as? Int)
@@ -83,9 +83,10 @@ final class DownloaderTests: XCTestCase {
 
     func testTamperedBytesAreRejectedByDigest() async throws {
         let files = ArtifactFiles()
-        var bytes = randomBytes(100_000, seed: 4)
-        let digest = hexSHA256(bytes)
-        bytes[12_345] ^= 1
+        var tampered = randomBytes(100_000, seed: 4)
+        let digest = hexSHA256(tampered)
+        tampered[12_345] ^= 1
+        let bytes = tampered
         files.put("m", bytes)
         let dir = try tempDir()
         try await artifactApplication(files).test(.live) { client in
@@ -93,7 +94,7 @@ final class DownloaderTests: XCTestCase {
             do {
                 _ = try await ArtifactDownloader(client: .shared).fetch(url: url, sha256: digest, size: Int64(bytes.count), into: dir)
                 XCTFail("tampered bytes must be rejected")
-            } catch {
+            } catch let error as AgentError {
                 guard case .digestMismatch(let expected, let actual) = error else { return XCTFail("\(error)") }
                 XCTAssertEqual(expected, digest)
                 XCTAssertEqual(actual, hexSHA256(bytes))
@@ -113,7 +114,7 @@ final class DownloaderTests: XCTestCase {
             do {
                 _ = try await ArtifactDownloader(client: .shared).fetch(url: url, sha256: hexSHA256(bytes), size: 20_000, into: dir)
                 XCTFail("must fail")
-            } catch {
+            } catch let error as AgentError {
                 XCTAssertEqual(error, .truncatedDownload(expected: 20_000, received: 10_000))
             }
         }
@@ -127,7 +128,7 @@ final class DownloaderTests: XCTestCase {
             do {
                 _ = try await ArtifactDownloader(client: .shared).fetch(url: url, sha256: String(repeating: "0", count: 64), size: 1, into: dir)
                 XCTFail("must fail")
-            } catch {
+            } catch let error as AgentError {
                 XCTAssertEqual(error, .http(status: 404, url: url))
             }
         }

@@ -10,9 +10,7 @@ final class RecordingActivator: ModelActivator, @unchecked Sendable {
     private var _served: [String?] = []
     var served: [String?] { lock.lock(); defer { lock.unlock() }; return _served }
     func activate(modelPath: URL?, slot: SlotInfo?) async throws {
-        lock.lock()
-        _served.append(slot?.version)
-        lock.unlock()
+        lock.withLock { _served.append(slot?.version) }
     }
 }
 
@@ -20,7 +18,9 @@ final class RecordingActivator: ModelActivator, @unchecked Sendable {
 struct VersionHealth: HealthChecker {
     let failing: Set<String>
     func check(modelPath: URL, probe: HealthProbe?) async -> HealthReport {
-        let version = (try? JSONDecoder().decode(SlotInfo.self, from: Data(contentsOf: modelPath.deletingLastPathComponent()
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        let version = (try? decoder.decode(SlotInfo.self, from: Data(contentsOf: modelPath.deletingLastPathComponent()
             .appendingPathComponent("slot.json"))))?.version ?? "?"
         let ok = !failing.contains(version)
         return HealthReport(passed: ok, reason: ok ? "ok" : "expected output missing", output: "", latencyMs: 1)
@@ -42,7 +42,7 @@ final class UpdaterTests: XCTestCase {
         return url
     }
 
-    private func update(_ seq: UInt64, _ version: String, _ bytes: [UInt8], port: Int) -> ModelUpdate {
+    private static func update(_ seq: UInt64, _ version: String, _ bytes: [UInt8], port: Int) -> ModelUpdate {
         ModelUpdate(sequence: seq, name: "m", version: version, artifactURL: "http://127.0.0.1:\(port)/artifacts/\(version)",
                     sha256: hexSHA256(bytes), sizeBytes: Int64(bytes.count), manifest: Data("{}".utf8), probe: nil)
     }
@@ -58,10 +58,10 @@ final class UpdaterTests: XCTestCase {
             let port = try XCTUnwrap(client.port)
             let updater = try Updater(slots: try SlotStore(root: root), downloader: ArtifactDownloader(client: .shared),
                                       verifier: DigestOnlyVerifier(), health: VersionHealth(failing: ["B"]), activator: activator)
-            let first = await updater.apply(update(1, "A", a, port: port))
+            let first = await updater.apply(Self.update(1, "A", a, port: port))
             guard case .committed(let info, _) = first else { return XCTFail("\(first)") }
             XCTAssertEqual(info.version, "A")
-            let second = await updater.apply(update(2, "B", b, port: port))
+            let second = await updater.apply(Self.update(2, "B", b, port: port))
             guard case .rolledBack(let failure) = second else { return XCTFail("\(second)") }
             XCTAssertEqual(failure.code, "health_check_failed")
             XCTAssertEqual(failure.sequence, 2)
@@ -69,8 +69,8 @@ final class UpdaterTests: XCTestCase {
             XCTAssertEqual(serving?.version, "A")
             XCTAssertEqual(activator.served, ["A", "B", "A"])
             // The failed sequence is not retried; the same A again is a no-op.
-            if case .skippedFailed = await updater.apply(update(2, "B", b, port: port)) {} else { XCTFail("retried a failed update") }
-            if case .alreadyActive = await updater.apply(update(1, "A", a, port: port)) {} else { XCTFail("reinstalled A") }
+            if case .skippedFailed = await updater.apply(Self.update(2, "B", b, port: port)) {} else { XCTFail("retried a failed update") }
+            if case .alreadyActive = await updater.apply(Self.update(1, "A", a, port: port)) {} else { XCTFail("reinstalled A") }
             let state = await updater.state
             XCTAssertEqual(state.committedSlot, "1-m-A")
             XCTAssertNil(state.pending)
@@ -91,28 +91,28 @@ final class UpdaterTests: XCTestCase {
             let port = try XCTUnwrap(client.port)
             let ok = try Updater(slots: try SlotStore(root: root), downloader: ArtifactDownloader(client: .shared),
                                  verifier: DigestOnlyVerifier(), health: VersionHealth(failing: []), activator: activator)
-            guard case .committed = await ok.apply(update(1, "A", a, port: port)) else { return XCTFail() }
+            guard case .committed = await ok.apply(Self.update(1, "A", a, port: port)) else { return XCTFail() }
             let refusing = try Updater(slots: try SlotStore(root: root), downloader: ArtifactDownloader(client: .shared),
                                        verifier: DigestOnlyVerifier(refuse: UpdateRejection(code: "untrusted_signer", reason: "key abc is not trusted")),
                                        health: VersionHealth(failing: []), activator: activator)
-            let outcome = await refusing.apply(update(2, "B", b, port: port))
+            let outcome = await refusing.apply(Self.update(2, "B", b, port: port))
             guard case .rejected(let failure) = outcome else { return XCTFail("\(outcome)") }
             XCTAssertEqual(failure.code, "untrusted_signer")
-            XCTAssertEqual(SlotStore(root: root).activeSlot(), "1-m-A")
+            XCTAssertEqual(try SlotStore(root: root).activeSlot(), "1-m-A")
             // A tampered artifact: the bytes served differ from the signed digest.
             var tampered = b
             tampered[100] ^= 0xFF
             files.put("C", tampered)
-            var c = update(3, "C", b, port: port)
+            var c = Self.update(3, "C", b, port: port)
             c.sizeBytes = Int64(tampered.count)
             guard case .rejected(let f3) = await refusing.apply(c) else { return XCTFail() }
             XCTAssertEqual(f3.code, "digest_mismatch")
             // An update that cannot fit on disk is refused before any byte is fetched.
-            var huge = update(4, "D", b, port: port)
+            var huge = Self.update(4, "D", b, port: port)
             huge.sizeBytes = Int64.max / 4
             guard case .rejected(let f4) = await refusing.apply(huge) else { return XCTFail() }
             XCTAssertEqual(f4.code, "insufficient_disk")
-            XCTAssertEqual(SlotStore(root: root).activeSlot(), "1-m-A")
+            XCTAssertEqual(try SlotStore(root: root).activeSlot(), "1-m-A")
             XCTAssertEqual(activator.served, ["A"])
         }
     }

@@ -26,6 +26,13 @@ public struct HealthReport: Sendable, Equatable {
     public var reason: String
     public var output: String
     public var latencyMs: Double
+
+    public init(passed: Bool, reason: String, output: String, latencyMs: Double) {
+        self.passed = passed
+        self.reason = reason
+        self.output = output
+        self.latencyMs = latencyMs
+    }
 }
 
 /// Checks a model file before it takes traffic for good.

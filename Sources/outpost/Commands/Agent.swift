@@ -101,9 +101,12 @@ extension Outpost {
                 servedName: servedName, deviceID: deviceID, labels: labels, heartbeatSeconds: heartbeatSeconds,
                 telemetrySeconds: telemetrySeconds, telemetryCapBytes: Int64(telemetryCapMB) << 20,
                 faults: FaultPoints(crashAt: Set(crashAt)))
+            let listenHost = server.host
+            let name = servedName
+            let plane = controlPlane
             do {
                 try await DeviceAgentRunner(configuration: configuration).run { port in
-                    printError("outpost agent: serving on http://\(server.host):\(port) (model name \(servedName)); control plane \(controlPlane)")
+                    printError("outpost agent: serving on http://\(listenHost):\(port) (model name \(name)); control plane \(plane)")
                 }
             } catch let error as AgentError {
                 throw CLIError(error.description)
