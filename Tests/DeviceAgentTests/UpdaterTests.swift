@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import FleetCore
 import DeviceAgent
 import Foundation
 import HummingbirdTesting

@@ -233,11 +233,8 @@ public actor AgentLoop {
     /// The health probe the publisher put in the signed manifest, if any.
     static func probe(in manifest: DSSEEnvelope) -> HealthProbe? {
         guard let payload = try? manifest.payloadBytes(),
-              let object = try? JSONSerialization.jsonObject(with: payload) as? [String: Any],
-              let predicate = object["predicate"] as? [String: Any],
-              let probe = predicate["healthProbe"],
-              let data = try? JSONSerialization.data(withJSONObject: probe) else { return nil }
-        return try? JSONDecoder().decode(HealthProbe.self, from: data)
+              let statement = try? FleetJSON.decoder().decode(ModelManifest.self, from: payload) else { return nil }
+        return statement.predicate.healthProbe
     }
 }
 

@@ -1,3 +1,4 @@
+import FleetCore
 import Foundation
 
 /// Where an update stands; persisted before each step so a restart resumes or undoes it.

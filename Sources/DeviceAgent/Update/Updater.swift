@@ -1,3 +1,4 @@
+import FleetCore
 import Foundation
 
 /// One model the control plane wants on this device, taken from a verified desired state.

@@ -29,9 +29,12 @@ public struct ModelManifest: Codable, Sendable, Equatable {
         public var parameterCount: Int64?
         /// Total bytes of the subjects.
         public var sizeBytes: Int64?
+        /// The check a device runs after activating the model, before committing to it.
+        public var healthProbe: HealthProbe?
 
         public init(name: String, version: String, created: Date, expires: Date,
-                    quantization: String? = nil, parameterCount: Int64? = nil, sizeBytes: Int64? = nil) {
+                    quantization: String? = nil, parameterCount: Int64? = nil, sizeBytes: Int64? = nil,
+                    healthProbe: HealthProbe? = nil) {
             self.name = name
             self.version = version
             self.created = created
@@ -39,6 +42,7 @@ public struct ModelManifest: Codable, Sendable, Equatable {
             self.quantization = quantization
             self.parameterCount = parameterCount
             self.sizeBytes = sizeBytes
+            self.healthProbe = healthProbe
         }
     }
 
