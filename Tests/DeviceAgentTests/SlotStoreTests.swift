@@ -57,7 +57,7 @@ final class SlotStoreTests: XCTestCase {
                 XCTAssertEqual(error as? AgentError, .invalidSlotName(bad))
             }
         }
-        XCTAssertEqual(SlotStore.slotID(sequence: 7, name: "../evil model", version: "1/2"), "7-.._evil_model-1_2")
+        XCTAssertEqual(SlotStore.slotID(name: "../evil model", version: "1/2", sha256: "ABCDEF0123456789ff"), ".._evil_model-1_2-abcdef012345")
     }
 
     func testGarbageCollectionKeepsTheNamedSlots() throws {

@@ -73,11 +73,11 @@ final class UpdaterTests: XCTestCase {
             if case .skippedFailed = await updater.apply(Self.update(2, "B", b, port: port)) {} else { XCTFail("retried a failed update") }
             if case .alreadyActive = await updater.apply(Self.update(1, "A", a, port: port)) {} else { XCTFail("reinstalled A") }
             let state = await updater.state
-            XCTAssertEqual(state.committedSlot, "1-m-A")
+            XCTAssertEqual(state.committedSlot, SlotStore.slotID(name: "m", version: "A", sha256: hexSHA256(a)))
             XCTAssertNil(state.pending)
             XCTAssertEqual(state.lastFailure?.code, "health_check_failed")
             // The failed slot is collected; the served one stays.
-            XCTAssertEqual(try SlotStore(root: root).allSlots(), ["1-m-A"])
+            XCTAssertEqual(try SlotStore(root: root).allSlots(), [SlotStore.slotID(name: "m", version: "A", sha256: hexSHA256(a))])
         }
     }
 
@@ -99,7 +99,7 @@ final class UpdaterTests: XCTestCase {
             let outcome = await refusing.apply(Self.update(2, "B", b, port: port))
             guard case .rejected(let failure) = outcome else { return XCTFail("\(outcome)") }
             XCTAssertEqual(failure.code, "untrusted_signer")
-            XCTAssertEqual(try SlotStore(root: root).activeSlot(), "1-m-A")
+            XCTAssertEqual(try SlotStore(root: root).activeSlot(), SlotStore.slotID(name: "m", version: "A", sha256: hexSHA256(a)))
             // A tampered artifact: the bytes served differ from the signed digest.
             var tampered = b
             tampered[100] ^= 0xFF
@@ -113,7 +113,7 @@ final class UpdaterTests: XCTestCase {
             huge.sizeBytes = Int64.max / 4
             guard case .rejected(let f4) = await refusing.apply(huge) else { return XCTFail() }
             XCTAssertEqual(f4.code, "insufficient_disk")
-            XCTAssertEqual(try SlotStore(root: root).activeSlot(), "1-m-A")
+            XCTAssertEqual(try SlotStore(root: root).activeSlot(), SlotStore.slotID(name: "m", version: "A", sha256: hexSHA256(a)))
             XCTAssertEqual(activator.served, ["A"])
         }
     }

@@ -80,6 +80,10 @@ public struct ArtifactDownloader: Sendable {
             offset = 0   // the server ignored the range: start over
         case 416 where have == size:
             return
+        case 416:
+            // The server's file is shorter than our partial one: it is not the signed artifact.
+            unlink(partial.path)
+            throw .truncatedDownload(expected: size, received: have)
         default:
             throw .http(status: Int(response.status.code), url: url)
         }

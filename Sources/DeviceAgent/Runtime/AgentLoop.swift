@@ -29,6 +29,8 @@ public actor AgentLoop {
     let logger: Logger
     public private(set) var lastError: String?
     public private(set) var uploadedBatches = 0
+    /// The last report sent, so a refusal repeated on every poll is reported once.
+    private var lastReported: (outcome: String, code: String?, version: String?)?
 
     public init(configuration: AgentConfiguration, updater: Updater, telemetry: TelemetryLog,
                 aggregator: TelemetryAggregator, http: HTTPClient, logger: Logger) {
@@ -147,7 +149,10 @@ public actor AgentLoop {
 
     private func report(_ r: UpdateReport) async throws {
         guard let id = await updater.state.deviceID else { return }
+        if let last = lastReported, last.outcome == r.outcome, last.code == r.code, last.version == r.version,
+           r.outcome != "committed" { return }
         try await client.send(.POST, "/api/v1/devices/\(id)/update-reports", body: r)
+        lastReported = (r.outcome, r.code, r.version)
     }
 
     /// Artifact URLs from the control plane may be relative to it.

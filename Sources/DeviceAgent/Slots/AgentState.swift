@@ -38,15 +38,16 @@ public struct AgentState: Codable, Sendable, Equatable {
     /// The slot kept for rollback.
     public var previousSlot: String?
     public var pending: PendingUpdate?
-    /// Sequences whose update failed: not retried until a newer desired state arrives.
-    public var failedSequences: [UInt64]
+    /// sha256 of artifacts that were refused or failed their health check: not tried again (the control
+    /// plane issues a new sequence on every poll, so the artifact, not the sequence, is what failed).
+    public var failedArtifacts: [String]
     /// The last update's failure, reported to the control plane until a newer update starts.
     public var lastFailure: UpdateFailure?
     public var deviceID: String?
     public var credential: String?
 
     public init() {
-        failedSequences = []
+        failedArtifacts = []
     }
 }
 

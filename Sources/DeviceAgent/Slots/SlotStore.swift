@@ -48,11 +48,13 @@ public struct SlotStore: Sendable {
         try DurableFile.makeDirectory(stagingDirectory)
     }
 
-    public static func slotID(sequence: UInt64, name: String, version: String) -> String {
+    /// A slot is named by what it holds (model, version, the start of its digest), so a slot staged
+    /// before a crash is found again under a later desired state for the same artifact.
+    public static func slotID(name: String, version: String, sha256: String) -> String {
         let safe = { (s: String) -> String in
             String(s.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" ? $0 : "_" }.prefix(64))
         }
-        return "\(sequence)-\(safe(name))-\(safe(version))"
+        return "\(safe(name))-\(safe(version))-\(safe(String(sha256.lowercased().prefix(12))))"
     }
 
     public func directory(of id: String) throws(AgentError) -> URL {

@@ -141,12 +141,12 @@ public actor Updater {
 
     /// Applies one update (idempotent: the same update twice is done once).
     public func apply(_ update: ModelUpdate) async -> UpdateOutcome {
-        let slotID = SlotStore.slotID(sequence: update.sequence, name: update.name, version: update.version)
+        let slotID = SlotStore.slotID(name: update.name, version: update.version, sha256: update.sha256)
         if let active = servingSlot, active.sha256 == update.sha256.lowercased(), state.pending == nil,
            active.name == update.name, active.version == update.version {
             return .alreadyActive(active)
         }
-        if state.failedSequences.contains(update.sequence) { return .skippedFailed(state.lastFailure) }
+        if state.failedArtifacts.contains(update.sha256.lowercased()) { return .skippedFailed(state.lastFailure) }
         let previous = state.pending?.sequence == update.sequence
             ? state.pending?.previousSlot : (state.committedSlot ?? slots.activeSlot())
         var pending = PendingUpdate(sequence: update.sequence, slot: slotID, phase: .downloading,
@@ -203,8 +203,8 @@ public actor Updater {
         state.pending = nil
         state.lastFailure = failure
         // A truncated download or a network error is retried on the next poll; a bad artifact is not.
-        if !["network_error", "truncated_download", "http_error", "io_error"].contains(code) {
-            state.failedSequences = Array((state.failedSequences + [update.sequence]).suffix(32))
+        if !["network_error", "truncated_download", "http_error", "io_error", "insufficient_disk"].contains(code) {
+            state.failedArtifacts = Array((state.failedArtifacts + [update.sha256.lowercased()]).suffix(32))
         }
         try stateStore.save(state)
         return .rejected(failure: failure)
@@ -258,7 +258,9 @@ public actor Updater {
         }
         state.pending = nil
         state.lastFailure = failure
-        state.failedSequences = Array((state.failedSequences + [pending.sequence]).suffix(32))
+        if let failed = try? slots.info(of: pending.slot) {
+            state.failedArtifacts = Array((state.failedArtifacts + [failed.sha256]).suffix(32))
+        }
         try stateStore.save(state)
         faults.hit("rollback-after")
         slots.collectGarbage(keep: Set([state.committedSlot, state.previousSlot, back].compactMap { $0 }))
