@@ -14,6 +14,10 @@ final class AgentProcess: @unchecked Sendable {
     let log: URL
     let process = Process()
     private(set) var port: Int?
+    private let lock = NSLock()
+    private var _answered = 0
+    /// Completions requests that got an HTTP answer (each is one request in the agent's telemetry).
+    var answered: Int { lock.withLock { _answered } }
 
     /// Starts the agent; `crashAt` arms a kill -9 point.
     init(harness: FleetHarness, dataDir: URL, token: String?, deviceID: String, crashAt: String? = nil,
@@ -80,6 +84,7 @@ final class AgentProcess: @unchecked Sendable {
         r.body = .bytes(ByteBuffer(string: #"{"model":"m","prompt":"The capital of France is","max_tokens":2,"temperature":0}"#))
         guard let response = try? await HTTPClient.shared.execute(r, timeout: .seconds(30)) else { return nil }
         _ = try? await response.body.collect(upTo: 1 << 20)
+        lock.withLock { _answered += 1 }
         return Int(response.status.code)
     }
 

@@ -207,3 +207,35 @@ func waitFor(_ what: String, timeout: Double = 60, _ condition: () async throws 
     }
     throw HarnessError("timed out waiting for \(what)")
 }
+
+extension AgentUpdateTests {
+    func testAReplayedOlderDesiredStateIsRejectedAndReported() async throws {
+        let f = try await Self.fixture()
+        defer { Task { await f.harness.stop() } }
+        let h = f.harness
+        let proxy = ReplayProxy(upstream: h.baseURL)
+        let proxyPort = try FleetHarness.freePort()
+        let dataDir = f.work.appendingPathComponent("device")
+        try Self.restore(f.snapshotA, to: dataDir)
+        let app = proxy.application(port: proxyPort)
+        let running = Task { try await app.runService() }
+        defer { running.cancel() }
+        try await Task.sleep(nanoseconds: 200_000_000)
+        let agent = try AgentProcess(harness: h, dataDir: dataDir, token: nil, deviceID: f.deviceID,
+                                     controlPlaneURL: "http://127.0.0.1:\(proxyPort)")
+        _ = try await agent.waitForPort()
+        // Let it accept a few fresh states, then replay the first one it saw.
+        try await waitFor("a few accepted states") { (agent.state?.lastAcceptedSequence ?? 0) > 0 && proxy.replays == 0 }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        let accepted = try XCTUnwrap(agent.state?.lastAcceptedSequence)
+        proxy.startReplaying()
+        try await waitFor("a stale_sequence report") {
+            try await h.updateReports(device: f.deviceID).contains { ($0["code"] as? String) == "stale_sequence" }
+        }
+        XCTAssertGreaterThan(proxy.replays, 0)
+        XCTAssertGreaterThanOrEqual(agent.state?.lastAcceptedSequence ?? 0, accepted, "a replay moved the sequence back")
+        XCTAssertEqual(await agent.complete(), 200)
+        XCTAssertEqual(agent.activeVersion, "A")
+        await agent.stop()
+    }
+}
