@@ -60,15 +60,15 @@ final class FleetEndToEndTests: XCTestCase {
             }
 
             // Auth: no token → 401; a device's credential on another device → 403; on admin routes → 401.
-            XCTAssertEqual(try await api.call(.post, "/api/v1/devices/edge-small/heartbeat", token: nil,
-                                              json: HeartbeatRequest(inventory: inventories["edge-small"]!, health: "ok")).status, .unauthorized)
-            XCTAssertEqual(try await api.call(.post, "/api/v1/devices/edge-small/heartbeat", token: credentials["edge-large"],
-                                              json: HeartbeatRequest(inventory: inventories["edge-small"]!, health: "ok")).status, .forbidden)
-            XCTAssertEqual(try await api.call(.get, "/api/v1/devices", token: credentials["edge-large"]).status, .unauthorized)
+            do { let value = try await api.call(.post, "/api/v1/devices/edge-small/heartbeat", token: nil,
+                                              json: HeartbeatRequest(inventory: inventories["edge-small"]!, health: "ok")).status; XCTAssertEqual(value, .unauthorized) }
+            do { let value = try await api.call(.post, "/api/v1/devices/edge-small/heartbeat", token: credentials["edge-large"],
+                                              json: HeartbeatRequest(inventory: inventories["edge-small"]!, health: "ok")).status; XCTAssertEqual(value, .forbidden) }
+            do { let value = try await api.call(.get, "/api/v1/devices", token: credentials["edge-large"]).status; XCTAssertEqual(value, .unauthorized) }
             for id in Self.deviceIDs {
-                XCTAssertEqual(try await api.call(.post, "/api/v1/devices/\(id)/heartbeat", token: credentials[id],
+                do { let value = try await api.call(.post, "/api/v1/devices/\(id)/heartbeat", token: credentials[id],
                                                   json: HeartbeatRequest(inventory: inventories[id]!, activeModel: ActiveModel(name: "assistant", version: "1"),
-                                                                         health: "ok")).status, .ok)
+                                                                         health: "ok")).status; XCTAssertEqual(value, .ok) }
             }
             let devices = try await api.expect([DeviceView].self, .ok, .get, "/api/v1/devices", token: admin)
             XCTAssertEqual(devices.map(\.id), ["edge-large", "edge-medium", "edge-small"])
@@ -89,19 +89,19 @@ final class FleetEndToEndTests: XCTestCase {
             }
             // A manifest signed by another key, or listing another digest, is refused.
             let stranger = try Fleet.manifest(q8, key: SigningKey.generate(), now: t0)
-            XCTAssertEqual(try await api.call(.post, "/api/v1/models", token: admin, json: PublishVariantRequest(facts: q8, manifest: stranger)).status,
-                           .unprocessableContent)
+            do { let value = try await api.call(.post, "/api/v1/models", token: admin, json: PublishVariantRequest(facts: q8, manifest: stranger)).status; XCTAssertEqual(value,
+                           .unprocessableContent) }
             var wrongDigest = q8
             wrongDigest.sha256 = String(repeating: "d", count: 64)
-            XCTAssertEqual(try await api.call(.post, "/api/v1/models", token: admin,
-                                              json: PublishVariantRequest(facts: wrongDigest, manifest: try Fleet.manifest(q8, key: fixture.key, now: t0))).status,
-                           .unprocessableContent)
+            do { let value = try await api.call(.post, "/api/v1/models", token: admin,
+                                              json: PublishVariantRequest(facts: wrongDigest, manifest: try Fleet.manifest(q8, key: fixture.key, now: t0))).status; XCTAssertEqual(value,
+                           .unprocessableContent) }
 
             // Baseline: version 1's telemetry, 250 tokens/s at 200 ms.
             for id in Self.deviceIDs {
                 let batch = TelemetryBatch(deviceID: id, idempotencyKey: "v1-\(id)",
                                            records: [Fleet.record(version: "1", start: t0, requests: 50, errors: 0, latencyMs: 200)])
-                XCTAssertEqual(try await api.call(.post, "/api/v1/devices/\(id)/telemetry", token: credentials[id], json: batch).status, .created)
+                do { let value = try await api.call(.post, "/api/v1/devices/\(id)/telemetry", token: credentials[id], json: batch).status; XCTAssertEqual(value, .created) }
             }
 
             // Deployment A of version 2: the canary's telemetry fails the error-rate gate → rollback and halt.
@@ -129,7 +129,7 @@ final class FleetEndToEndTests: XCTestCase {
             for id in canaryA {
                 let bad = TelemetryBatch(deviceID: id, idempotencyKey: "a-\(id)",
                                          records: [Fleet.record(version: "2", start: clock.now, requests: 40, errors: 12, latencyMs: 200)])
-                XCTAssertEqual(try await api.call(.post, "/api/v1/devices/\(id)/telemetry", token: credentials[id], json: bad).status, .created)
+                do { let value = try await api.call(.post, "/api/v1/devices/\(id)/telemetry", token: credentials[id], json: bad).status; XCTAssertEqual(value, .created) }
             }
             clock.set(t0.addingTimeInterval(180))
             let eventsA = try await fixture.server.controller.evaluateAll()
@@ -163,7 +163,7 @@ final class FleetEndToEndTests: XCTestCase {
                 for id in devices {
                     let good = TelemetryBatch(deviceID: id, idempotencyKey: "\(key)-\(id)",
                                               records: [Fleet.record(version: "2", start: clock.now, requests: 40, errors: 0, latencyMs: 180)])
-                    XCTAssertEqual(try await api.call(.post, "/api/v1/devices/\(id)/telemetry", token: credentials[id], json: good).status, .created)
+                    do { let value = try await api.call(.post, "/api/v1/devices/\(id)/telemetry", token: credentials[id], json: good).status; XCTAssertEqual(value, .created) }
                 }
             }
             clock.set(t0.addingTimeInterval(360))
@@ -203,7 +203,7 @@ final class FleetEndToEndTests: XCTestCase {
             }
             // A device cannot fetch another's desired state.
             let other = expected.keys.first { $0 != canaryID }!
-            XCTAssertEqual(try await api.call(.get, "/api/v1/devices/\(other)/desired-state", token: credentials[canaryID]).status, .forbidden)
+            do { let value = try await api.call(.get, "/api/v1/devices/\(other)/desired-state", token: credentials[canaryID]).status; XCTAssertEqual(value, .forbidden) }
 
             // A replayed telemetry batch counts once.
             let replay = TelemetryBatch(deviceID: "edge-large", idempotencyKey: "replay-1",

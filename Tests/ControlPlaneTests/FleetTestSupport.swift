@@ -45,7 +45,7 @@ struct FleetClient {
     let client: any TestClientProtocol
 
     @discardableResult
-    func call(_ method: HTTPRequest.Method, _ path: String, token: String?, json: (some Encodable)? = Optional<String>.none,
+    func call(_ method: HTTPRequest.Method, _ path: String, token: String?, json: (any Encodable)? = nil,
               raw: ByteBuffer? = nil, headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, body: Data, headers: HTTPFields) {
         var headers = extra
         if let token { headers[.authorization] = "Bearer \(token)" }
@@ -61,7 +61,7 @@ struct FleetClient {
 
     /// Calls and decodes the answer, failing the test on an unexpected status.
     func expect<T: Decodable>(_ type: T.Type, _ status: HTTPResponse.Status, _ method: HTTPRequest.Method, _ path: String,
-                              token: String?, json: (some Encodable)? = Optional<String>.none,
+                              token: String?, json: (any Encodable)? = nil,
                               file: StaticString = #filePath, line: UInt = #line) async throws -> T {
         let r = try await call(method, path, token: token, json: json)
         XCTAssertEqual(r.status, status, "\(method) \(path): \(String(decoding: r.body, as: UTF8.self))", file: file, line: line)

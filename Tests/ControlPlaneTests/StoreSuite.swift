@@ -53,8 +53,8 @@ enum StoreSuite {
         let stored = try await store.device(id: "dev-1")
         XCTAssertEqual(stored?.labels, ["ring": "canary", "site": "lab"])
         XCTAssertEqual(stored?.name, "name-dev-1")
-        XCTAssertEqual(try await store.device(credentialHash: "hash-dev-1")?.id, "dev-1")
-        XCTAssertNil(try await store.device(credentialHash: "nope"))
+        do { let value = try await store.device(credentialHash: "hash-dev-1")?.id; XCTAssertEqual(value, "dev-1") }
+        do { let value = try await store.device(credentialHash: "nope"); XCTAssertNil(value) }
 
         await assertRejected(store, "tok-1", "dev-2", contains: "already used")
         await assertRejected(store, "tok-unknown", "dev-3", contains: "unknown")
@@ -86,7 +86,7 @@ enum StoreSuite {
             return n
         }
         XCTAssertEqual(successes, 1)
-        XCTAssertEqual(try await store.devices().count, 1)
+        do { let value = try await store.devices().count; XCTAssertEqual(value, 1) }
     }
 
     /// 40 concurrent allocations (over one or two store instances) give exactly 1…40.
@@ -95,14 +95,17 @@ enum StoreSuite {
         _ = try await a.enroll(tokenHash: "tok-seq", device: device("seq"), now: t0)
         let numbers = try await withThrowingTaskGroup(of: Int64.self) { group in
             for i in 0..<40 {
-                group.addTask { i % 2 == 0 ? try await a.nextDesiredSequence(deviceID: "seq") : try await b.nextDesiredSequence(deviceID: "seq") }
+                group.addTask {
+                    let store: any FleetStore = i % 2 == 0 ? a : b
+                    return try await store.nextDesiredSequence(deviceID: "seq")
+                }
             }
             var all: [Int64] = []
             for try await n in group { all.append(n) }
             return all
         }
         XCTAssertEqual(numbers.sorted(), Array(1...40))
-        XCTAssertEqual(try await a.device(id: "seq")?.desiredSequence, 40)
+        do { let value = try await a.device(id: "seq")?.desiredSequence; XCTAssertEqual(value, 40) }
         do {
             _ = try await a.nextDesiredSequence(deviceID: "ghost")
             XCTFail("a missing device has no sequence")
@@ -127,7 +130,8 @@ enum StoreSuite {
         let fresh = try await withThrowingTaskGroup(of: Bool.self) { group in
             for i in 0..<5 {
                 group.addTask {
-                    try await (i % 2 == 0 ? a : b).ingestTelemetry(deviceID: "d1", idempotencyKey: "batch-1", aggregates: batch, receivedAt: t0)
+                    let store: any FleetStore = i % 2 == 0 ? a : b
+                    return try await store.ingestTelemetry(deviceID: "d1", idempotencyKey: "batch-1", aggregates: batch, receivedAt: t0)
                 }
             }
             var n = 0
@@ -136,11 +140,11 @@ enum StoreSuite {
         }
         XCTAssertEqual(fresh, 1, "exactly one copy of the batch is new")
         let second = [aggregate("d1", minute: 0, requests: 4, errors: 0, fast: 2, slow: 2)]
-        XCTAssertTrue(try await a.ingestTelemetry(deviceID: "d1", idempotencyKey: "batch-2", aggregates: second, receivedAt: t0))
+        do { let value = try await a.ingestTelemetry(deviceID: "d1", idempotencyKey: "batch-2", aggregates: second, receivedAt: t0); XCTAssertTrue(value) }
         // The same key from another device is another batch.
-        XCTAssertTrue(try await b.ingestTelemetry(deviceID: "d2", idempotencyKey: "batch-1",
+        do { let value = try await b.ingestTelemetry(deviceID: "d2", idempotencyKey: "batch-1",
                                                   aggregates: [aggregate("d2", minute: 0, requests: 1, errors: 0, fast: 1, slow: 0)],
-                                                  receivedAt: t0))
+                                                  receivedAt: t0); XCTAssertTrue(value) }
 
         let rows = try await a.telemetry(modelName: "m", modelVersion: "1", since: nil)
         let d1 = rows.filter { $0.deviceID == "d1" }
@@ -154,7 +158,7 @@ enum StoreSuite {
         XCTAssertEqual(d1[1].errors, 2)
         let later = try await a.telemetry(modelName: "m", modelVersion: "1", since: t0.addingTimeInterval(60))
         XCTAssertEqual(later.map(\.requests), [2])
-        XCTAssertEqual(try await b.telemetry(deviceID: "d2").map(\.requests), [1])
+        do { let value = try await b.telemetry(deviceID: "d2").map(\.requests); XCTAssertEqual(value, [1]) }
     }
 
     static func deploymentsUseOptimisticConcurrency(_ store: some FleetStore) async throws {
@@ -177,8 +181,8 @@ enum StoreSuite {
         } catch {
             XCTAssertEqual(error, .conflict(kind: "deployment", id: "dep-1"))
         }
-        XCTAssertEqual(try await store.deployment(id: "dep-1")?.stateJSON, #"{"s":1}"#)
-        XCTAssertEqual(try await store.deployments().count, 1)
+        do { let value = try await store.deployment(id: "dep-1")?.stateJSON; XCTAssertEqual(value, #"{"s":1}"#) }
+        do { let value = try await store.deployments().count; XCTAssertEqual(value, 1) }
     }
 
     static func variantsUpsertAndExperimentsPersist(_ store: some FleetStore) async throws {
@@ -190,13 +194,13 @@ enum StoreSuite {
         try await store.putVariant(VariantRecord(modelName: "other", version: "1", variant: "F16", factsJSON: "{}", manifestJSON: "{}", createdAt: t0))
         let mine = try await store.variants(modelName: "m")
         XCTAssertEqual(mine.map(\.factsJSON), [#"{"a":2}"#])
-        XCTAssertEqual(try await store.variants(modelName: nil).count, 2)
+        do { let value = try await store.variants(modelName: nil).count; XCTAssertEqual(value, 2) }
         try await store.setArtifactPath(modelName: "m", version: "1", variant: "Q4_0", path: "/tmp/x.gguf")
-        XCTAssertEqual(try await store.variants(modelName: "m").first?.artifactPath, "/tmp/x.gguf")
+        do { let value = try await store.variants(modelName: "m").first?.artifactPath; XCTAssertEqual(value, "/tmp/x.gguf") }
 
         try await store.createExperiment(ExperimentRecord(id: "exp", definitionJSON: #"{"p":50}"#, createdAt: t0))
-        XCTAssertEqual(try await store.experiment(id: "exp")?.definitionJSON, #"{"p":50}"#)
-        XCTAssertEqual(try await store.experiments().map(\.id), ["exp"])
+        do { let value = try await store.experiment(id: "exp")?.definitionJSON; XCTAssertEqual(value, #"{"p":50}"#) }
+        do { let value = try await store.experiments().map(\.id); XCTAssertEqual(value, ["exp"]) }
     }
 
     static func heartbeatsAndReports(_ store: some FleetStore) async throws {
@@ -216,7 +220,7 @@ enum StoreSuite {
         }
         try await store.recordUpdateReport(UpdateReportRecord(deviceID: "hb", at: t0, reportJSON: #"{"step":"download"}"#))
         try await store.recordUpdateReport(UpdateReportRecord(deviceID: "hb", at: t0.addingTimeInterval(5), reportJSON: #"{"step":"activate"}"#))
-        XCTAssertEqual(try await store.updateReports(deviceID: "hb", limit: 10).map(\.reportJSON),
-                       [#"{"step":"activate"}"#, #"{"step":"download"}"#])
+        do { let value = try await store.updateReports(deviceID: "hb", limit: 10).map(\.reportJSON); XCTAssertEqual(value,
+                       [#"{"step":"activate"}"#, #"{"step":"download"}"#]) }
     }
 }

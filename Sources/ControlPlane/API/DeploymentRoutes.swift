@@ -9,7 +9,7 @@ extension FleetRoutes {
         router.post("/api/v1/deployments") { request, _ -> Response in
             try auth.requireAdmin(request)
             let body = try await decodeBody(CreateDeploymentRequest.self, request, limit: limit)
-            let id = body.id ?? "dep-" + UUID().uuidString.lowercased().prefix(8)
+            let id = body.id ?? "dep-" + String(UUID().uuidString.lowercased().prefix(8))
             for (field, value) in [("id", id), ("model", body.model), ("version", body.version)] where !isIdentifier(value) {
                 throw FleetAPIError.badRequest("\(field) must be 1 to 128 characters of A-Z a-z 0-9 . _ -")
             }
@@ -47,19 +47,20 @@ extension FleetRoutes {
         }
 
         for action in RolloutController.ManualAction.allCases {
-            router.post("/api/v1/deployments/:id/\(action.rawValue)") { request, context -> Response in
+            router.post(RouterPath("/api/v1/deployments/:id/" + action.rawValue)) { request, context -> Response in
                 try auth.requireAdmin(request)
                 let id = try identifier(context, "id")
                 let body = try await decodeBody(RolloutActionRequest.self, request, limit: limit)
+                let record: DeploymentRecord
                 do {
-                    let record = try await server.controller.apply(action, deploymentID: id, reason: body.reason ?? "manual \(action.rawValue)")
-                    return jsonResponse(try DeploymentView(record))
+                    record = try await server.controller.apply(action, deploymentID: id, reason: body.reason ?? "manual \(action.rawValue)")
                 } catch {
                     switch error {
                     case .store(let e): throw FleetAPIError.from(e)
                     case .transition(let e): throw FleetAPIError.conflict(e.description)
                     }
                 }
+                return jsonResponse(try DeploymentView(record))
             }
         }
 
@@ -109,8 +110,6 @@ extension FleetRoutes {
         return PlacementReport(deployment: record.id, entries: entries, unplaced: unplaced)
     }
 }
-
-extension RolloutController.ManualAction: CaseIterable {}
 
 extension DeploymentView {
     init(_ r: DeploymentRecord) throws(FleetAPIError) {

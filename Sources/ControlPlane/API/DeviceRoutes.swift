@@ -55,7 +55,7 @@ extension FleetRoutes {
             let now = server.now()
             try await stored { () async throws(StoreError) in
                 try await store.recordHeartbeat(deviceID: id, inventoryJSON: fleetJSON(body.inventory),
-                                                activeModelJSON: body.activeModel.map(fleetJSON), health: body.health, at: now)
+                                                activeModelJSON: body.activeModel.map { fleetJSON($0) }, health: body.health, at: now)
             }
             return jsonResponse(HeartbeatResponse(serverTime: now, nextHeartbeatSeconds: 30))
         }

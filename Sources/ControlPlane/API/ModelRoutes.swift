@@ -88,16 +88,15 @@ extension FleetRoutes {
             let store = self.store
             let records = try await stored { () async throws(StoreError) in try await store.variants(modelName: variant.model) }
             guard let path = records.first(where: { $0.version == variant.version && $0.variant == variant.variant })?.artifactPath,
-                  let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let size = (attributes[.size] as? NSNumber)?.int64Value else {
+                  let fileSize = try? URL(fileURLWithPath: path).resourceValues(forKeys: [.fileSizeKey]).fileSize else {
                 throw FleetAPIError.notFound("the artifact of \(variant.model)/\(variant.version)/\(variant.variant) was not uploaded yet")
             }
+            let size = Int64(fileSize)
             var headers = HTTPFields()
             headers[.contentType] = "application/octet-stream"
             headers[.acceptRanges] = "bytes"
             headers[.eTag] = "\"\(variant.facts.sha256)\""
             guard let rangeHeader = request.headers[.range] else {
-                headers[.contentLength] = String(size)
                 let body = size == 0 ? ResponseBody() : try await FileIO().loadFile(path: path, context: context)
                 return Response(status: .ok, headers: headers, body: body)
             }
@@ -106,7 +105,6 @@ extension FleetRoutes {
                 return Response(status: .rangeNotSatisfiable, headers: headers)
             }
             headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(size)"
-            headers[.contentLength] = String(range.upperBound - range.lowerBound + 1)
             let body = try await FileIO().loadFile(path: path, range: Int(range.lowerBound)...Int(range.upperBound), context: context)
             return Response(status: .partialContent, headers: headers, body: body)
         }

@@ -1,5 +1,6 @@
 import FleetCore
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The dashboard: server-rendered pages behind the admin token, given as `Authorization: Bearer`, as
@@ -32,7 +33,7 @@ struct DashboardRoutes: Sendable {
         let html = try await render()
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
-        headers[.contentSecurityPolicy] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
         if queryToken != nil {
             headers[.setCookie] = "outpost_admin=\(token); Path=/dashboard; HttpOnly; SameSite=Strict"
         }

@@ -51,24 +51,35 @@ public final class FleetHTTPClient: Sendable {
 
     /// Uploads a file as the request body, streamed from disk.
     public func upload(file: URL, to path: String, token: String) async throws -> Int {
-        let handle = try FileHandle(forReadingFrom: file)
-        defer { try? handle.close() }
-        let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? NSNumber
+        let size = try file.resourceValues(forKeys: [.fileSizeKey]).fileSize
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .PUT
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Content-Type", value: "application/octet-stream")
-        let chunks = AsyncStream<ByteBuffer> { continuation in
-            while let data = try? handle.read(upToCount: 1 << 20), !data.isEmpty { continuation.yield(ByteBuffer(bytes: data)) }
-            continuation.finish()
-        }
-        request.body = .stream(chunks, length: size.map { .known(Int64(truncating: $0)) } ?? .unknown)
+        request.body = .stream(FileChunks(url: file), length: size.map { .known(Int64($0)) } ?? .unknown)
         let response = try await http.execute(request, timeout: .seconds(3600))
         let body = try await response.body.collect(upTo: 1 << 20)
         guard (200..<300).contains(Int(response.status.code)) else {
             throw Failure(status: Int(response.status.code), message: Self.errorMessage(Data(body.readableBytesView)))
         }
         return Int(response.status.code)
+    }
+
+    /// A file read 1 MiB at a time, as the request body asks for it.
+    struct FileChunks: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        let url: URL
+        struct AsyncIterator: AsyncIteratorProtocol {
+            let handle: FileHandle?
+            mutating func next() async throws -> ByteBuffer? {
+                guard let handle, let data = try handle.read(upToCount: 1 << 20), !data.isEmpty else {
+                    try? handle?.close()
+                    return nil
+                }
+                return ByteBuffer(bytes: data)
+            }
+        }
+        func makeAsyncIterator() -> AsyncIterator { AsyncIterator(handle: try? FileHandle(forReadingFrom: url)) }
     }
 
     static func errorMessage(_ data: Data) -> String {

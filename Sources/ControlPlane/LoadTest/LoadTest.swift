@@ -60,25 +60,30 @@ public enum LoadTest {
         let run = UUID().uuidString.prefix(8).lowercased()
         var credentials = [String](repeating: "", count: c.devices)
         var next = 0
+        let adminToken = c.adminToken
+        @Sendable func enroll(_ i: Int, _ client: FleetHTTPClient) async throws -> (Int, String) {
+            let token = try await client.call(EnrollmentTokenResponse.self, .POST, "/api/v1/enrollment-tokens", token: adminToken,
+                                              body: CreateEnrollmentTokenRequest(labels: ["loadtest": String(run)]))
+            let enrolled = try await client.call(EnrollResponse.self, .POST, "/api/v1/enroll", token: nil,
+                                                 body: EnrollRequest(token: token.token, deviceID: "load-\(run)-\(i)", inventory: inventory(i)))
+            return (i, enrolled.credential)
+        }
         try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            func add(_ i: Int) {
-                let client = clients[i % clients.count]
-                group.addTask {
-                    let token = try await client.call(EnrollmentTokenResponse.self, .POST, "/api/v1/enrollment-tokens", token: c.adminToken,
-                                                      body: CreateEnrollmentTokenRequest(labels: ["loadtest": String(run)]))
-                    let enrolled = try await client.call(EnrollResponse.self, .POST, "/api/v1/enroll", token: nil,
-                                                         body: EnrollRequest(token: token.token, deviceID: "load-\(run)-\(i)",
-                                                                             inventory: inventory(i)))
-                    return (i, enrolled.credential)
-                }
+            while next < min(c.enrollConcurrency, c.devices) {
+                let (i, client) = (next, clients[next % clients.count])
+                group.addTask { try await enroll(i, client) }
+                next += 1
             }
-            while next < min(c.enrollConcurrency, c.devices) { add(next); next += 1 }
             var done = 0
             for try await (i, credential) in group {
                 credentials[i] = credential
                 done += 1
                 if done % 1000 == 0 { progress("enrolled \(done)/\(c.devices)") }
-                if next < c.devices { add(next); next += 1 }
+                if next < c.devices {
+                    let (j, client) = (next, clients[next % clients.count])
+                    group.addTask { try await enroll(j, client) }
+                    next += 1
+                }
             }
         }
         let enrollSeconds = Double(DispatchTime.now().uptimeNanoseconds - enrollStart) / 1e9

@@ -91,7 +91,7 @@ public struct RolloutController: Sendable {
         throw .store(.conflict(kind: "deployment", id: deploymentID))
     }
 
-    public enum ManualAction: String, Sendable { case pause, resume, rollback }
+    public enum ManualAction: String, Sendable, CaseIterable { case pause, resume, rollback }
 
     public enum ControlError: Error, Sendable {
         case store(StoreError)

@@ -12,7 +12,8 @@ import SQLiteKit
 ///
 /// SQLite gets a single connection: its writers serialise anyway, and queueing in the pool is cheaper
 /// and fairer than `SQLITE_BUSY` retries. PostgreSQL gets `postgresConnections` per event loop.
-final class SQLConnectionPool: Sendable {
+/// Unchecked: AsyncKit's pools lock their own state but are not annotated `Sendable`.
+final class SQLConnectionPool: @unchecked Sendable {
     enum Backend: Sendable { case sqlite, postgres }
     let backend: Backend
     private let sqlite: EventLoopGroupConnectionPool<SQLiteConnectionSource>?

@@ -27,7 +27,8 @@ extension SQLFleetStore {
                 if try row.optionalDouble("used_at") != nil {
                     throw StoreError.enrollmentTokenRejected("the token was already used (tokens enroll one device)")
                 }
-                throw StoreError.enrollmentTokenRejected("the token expired at \(Date(seconds: try row.double("expires_at")))")
+                let expiry = Date(seconds: try row.double("expires_at"))
+                throw StoreError.enrollmentTokenRejected("the token expired at \(expiry)")
             }
             var enrolled = device
             let tokenLabels = try JSONText.decode([String: String].self, try claimed.string("labels"),
