@@ -97,7 +97,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
-        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "GGUF", "TestSupport"]),
+        .testTarget(name: "FleetCoreTests", dependencies: ["FleetCore", "GGUF", "Inference", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(
             name: "ControlPlaneTests",
             dependencies: [
