@@ -1,1 +1,0 @@
-// ControlPlane: storage, JSON API and dashboard of the fleet control plane.
