@@ -89,7 +89,8 @@ final class AgentUpdateTests: XCTestCase {
         try Self.restore(f.snapshotA, to: dataDir)
         // Killed in the middle of the rollback, then restarted: still back on A.
         let crashing = try AgentProcess(harness: h, dataDir: dataDir, token: nil, deviceID: f.deviceID, crashAt: "rollback-before")
-        XCTAssertEqual(try await crashing.waitExit(timeout: 90), .uncaughtSignal, crashing.output.suffix(800).description)
+        let exit = try await crashing.waitExit(timeout: 90)
+        XCTAssertEqual(exit, .uncaughtSignal, crashing.output.suffix(800).description)
         let agent = try AgentProcess(harness: h, dataDir: dataDir, token: nil, deviceID: f.deviceID)
         _ = try await agent.waitForPort()
         try await waitFor("a rolled_back report") {
@@ -127,7 +128,8 @@ final class AgentUpdateTests: XCTestCase {
                     ($0["version"] as? String) == version && ($0["code"] as? String) == code && ($0["outcome"] as? String) == "rejected"
                 }
             }
-            XCTAssertEqual(await agent.complete(), 200, "\(version): the old model stopped serving")
+            let status = await agent.complete()
+            XCTAssertEqual(status, 200, "\(version): the old model stopped serving")
             XCTAssertEqual(agent.activeVersion, "A", version)
             await agent.stop()
         }
@@ -178,7 +180,8 @@ final class AgentUpdateTests: XCTestCase {
         try await waitFor("an insufficient_disk report") {
             try await h.updateReports(device: f.deviceID).contains { ($0["code"] as? String) == "insufficient_disk" }
         }
-        XCTAssertEqual(await agent.complete(), 200)
+        let status = await agent.complete()
+        XCTAssertEqual(status, 200)
         XCTAssertEqual(agent.activeVersion, "A")
         // Nothing was downloaded.
         let staged = try FileManager.default.contentsOfDirectory(atPath: dataDir.appendingPathComponent("staging").path)
@@ -234,7 +237,8 @@ extension AgentUpdateTests {
         }
         XCTAssertGreaterThan(proxy.replays, 0)
         XCTAssertGreaterThanOrEqual(agent.state?.lastAcceptedSequence ?? 0, accepted, "a replay moved the sequence back")
-        XCTAssertEqual(await agent.complete(), 200)
+        let status = await agent.complete()
+        XCTAssertEqual(status, 200)
         XCTAssertEqual(agent.activeVersion, "A")
         await agent.stop()
     }

@@ -27,13 +27,14 @@ final class FleetHarness: @unchecked Sendable {
     init(controllerInterval: TimeInterval = 0.5, extraPublisher: SigningKey? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        key = SigningKey.generate()
+        let signing = SigningKey.generate()
+        key = signing
         port = try Self.freePort()
         store = try SQLFleetStore(.sqlite(path: directory.appendingPathComponent("fleet.db").path))
         try await store.migrate()
         server = ControlPlaneServer(store: store, configuration: ControlPlaneConfiguration(
             port: port, adminToken: Self.adminToken, signingKey: key,
-            trustedPublishers: extraPublisher.map { [key.publicKey, $0.publicKey] } ?? [],
+            trustedPublishers: extraPublisher.map { [signing.publicKey, $0.publicKey] } ?? [],
             artifactsDirectory: directory.appendingPathComponent("artifacts").path,
             controllerInterval: controllerInterval))
         trustRootFile = directory.appendingPathComponent("trust.pem")
@@ -117,7 +118,7 @@ final class FleetHarness: @unchecked Sendable {
         var manifest = try ModelManifest.make(files: [file], name: name, version: version, now: Date(), validFor: validFor)
         manifest.predicate.healthProbe = probe
         let envelope = try manifest.signed(with: signer ?? key)
-        try await request(.POST, "/api/v1/models", json: PublishVariantRequest(variant: facts.fileName, facts: facts, manifest: envelope))
+        try await request(.POST, "/api/v1/models", json: PublishVariantRequest(facts: facts, manifest: envelope))
         try await request(.PUT, "/api/v1/models/\(name)/versions/\(version)/variants/\(facts.fileName)/artifact",
                           body: try Data(contentsOf: file))
     }

@@ -14,11 +14,12 @@ public struct FleetAPIError: HTTPResponseError, CustomStringConvertible, Sendabl
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
+    private struct Envelope: Encodable {
+        struct Body: Encodable { let message: String; let type: String; let code: String }
+        let error: Body
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        struct Envelope: Encodable {
-            struct Body: Encodable { let message: String; let type: String; let code: String }
-            let error: Body
-        }
         let type = status.code >= 500 ? "server_error" : "invalid_request_error"
         let data = (try? JSONEncoder().encode(Envelope(error: .init(message: message, type: type, code: code)))) ?? Data()
         var headers = HTTPFields()

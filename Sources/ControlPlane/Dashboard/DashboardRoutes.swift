@@ -10,14 +10,14 @@ struct DashboardRoutes: Sendable {
     var routes: FleetRoutes { FleetRoutes(server: server) }
 
     func add(to router: Router<BasicRequestContext>) {
-        router.get("/dashboard") { request, _ in try await page(request) { try await overview() } }
+        router.get("/dashboard") { request, _ in try await page(request) { () async throws(FleetAPIError) in try await overview() } }
         router.get("/dashboard/devices/:id") { request, context in
             let id = try identifier(context, "id")
-            return try await page(request) { try await deviceDetail(id) }
+            return try await page(request) { () async throws(FleetAPIError) in try await deviceDetail(id) }
         }
-        router.get("/dashboard/models") { request, _ in try await page(request) { try await models() } }
-        router.get("/dashboard/rollouts") { request, _ in try await page(request) { try await rollouts() } }
-        router.get("/dashboard/experiments") { request, _ in try await page(request) { try await experiments() } }
+        router.get("/dashboard/models") { request, _ in try await page(request) { () async throws(FleetAPIError) in try await models() } }
+        router.get("/dashboard/rollouts") { request, _ in try await page(request) { () async throws(FleetAPIError) in try await rollouts() } }
+        router.get("/dashboard/experiments") { request, _ in try await page(request) { () async throws(FleetAPIError) in try await experiments() } }
     }
 
     private func page(_ request: Request, _ render: () async throws(FleetAPIError) -> String) async throws -> Response {

@@ -50,9 +50,9 @@ enum HTML {
 
     static func bytes(_ n: Int64) -> String {
         let d = Double(n)
-        if d >= 1 << 30 { return String(format: "%.1f GiB", d / Double(1 << 30)) }
-        if d >= 1 << 20 { return String(format: "%.1f MiB", d / Double(1 << 20)) }
-        if d >= 1 << 10 { return String(format: "%.1f KiB", d / Double(1 << 10)) }
+        if d >= Double(1 << 30) { return String(format: "%.1f GiB", d / Double(1 << 30)) }
+        if d >= Double(1 << 20) { return String(format: "%.1f MiB", d / Double(1 << 20)) }
+        if d >= Double(1 << 10) { return String(format: "%.1f KiB", d / Double(1 << 10)) }
         return "\(n) B"
     }
 
