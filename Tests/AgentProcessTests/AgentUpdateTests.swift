@@ -93,8 +93,13 @@ final class AgentUpdateTests: XCTestCase {
         XCTAssertEqual(exit, .uncaughtSignal, crashing.output.suffix(800).description)
         let agent = try AgentProcess(harness: h, dataDir: dataDir, token: nil, deviceID: f.deviceID)
         _ = try await agent.waitForPort()
-        try await waitFor("a rolled_back report") {
-            try await h.updateReports(device: f.deviceID).contains { ($0["outcome"] as? String) == "rolled_back" }
+        do {
+            try await waitFor("a rolled_back report") {
+                try await h.updateReports(device: f.deviceID).contains { ($0["outcome"] as? String) == "rolled_back" }
+            }
+        } catch {
+            XCTFail("crashing run: \(crashing.output.suffix(1500))\nrestarted: \(agent.output.suffix(3000))\nreports: \(try await h.updateReports(device: f.deviceID))")
+            throw error
         }
         try await agent.waitServing("A")
         let reports = try await h.updateReports(device: f.deviceID)

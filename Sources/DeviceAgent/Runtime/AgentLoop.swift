@@ -29,6 +29,8 @@ public actor AgentLoop {
     let logger: Logger
     public private(set) var lastError: String?
     public private(set) var uploadedBatches = 0
+    /// What recovery after a restart settled, reported once the control plane is reachable.
+    private var recovered: UpdateOutcome?
     /// The last report sent, so a refusal repeated on every poll is reported once.
     private var lastReported: (outcome: String, code: String?, version: String?)?
 
@@ -46,7 +48,8 @@ public actor AgentLoop {
     /// Runs until the task is cancelled (graceful shutdown): first serve what is installed, then both loops.
     public func run() async {
         do {
-            let note = try await updater.recover()
+            let (note, outcome) = try await updater.recover()
+            recovered = outcome
             logger.notice("recovery: \(note)")
         } catch {
             logger.error("recovery failed: \(error)")
@@ -99,6 +102,10 @@ public actor AgentLoop {
             health: String(health.prefix(64))))
         let envelope = try await client.call(.GET, "/api/v1/devices/\(deviceID)/desired-state", body: Optional<Empty>.none,
                                              as: DSSEEnvelope.self)
+        if let outcome = recovered {
+            try await reportOutcome(outcome, sequence: nil)
+            recovered = nil
+        }
         try await handle(envelope, deviceID: deviceID)
     }
 
@@ -127,23 +134,29 @@ public actor AgentLoop {
             artifactURL: absoluteURL(model.artifactURL), sha256: model.sha256, sizeBytes: model.sizeBytes,
             manifest: model.manifest.jsonData(), probe: Self.probe(in: model.manifest),
             downloadHeaders: client.credential.map { ["Authorization": "Bearer \($0)"] } ?? [:])
-        let outcome = await updater.apply(update)
+        var outcome = await updater.apply(update)
         await noteServing()
+        if case .rolledBack(var f) = outcome { f.model = f.model ?? model.name; f.version = f.version ?? model.version; outcome = .rolledBack(failure: f) }
+        if case .rejected(var f) = outcome { f.model = f.model ?? model.name; f.version = f.version ?? model.version; outcome = .rejected(failure: f) }
+        try await reportOutcome(outcome, sequence: desired.sequence)
+    }
+
+    private func reportOutcome(_ outcome: UpdateOutcome, sequence: UInt64?) async throws {
         switch outcome {
         case .alreadyActive, .skippedFailed:
             return
         case .committed(let info, let ms):
             logger.notice("model \(info.name) \(info.version) committed (health check \(Int(ms)) ms)")
-            try await report(UpdateReport(sequence: desired.sequence, outcome: "committed", code: nil, reason: nil,
+            try await report(UpdateReport(sequence: sequence ?? info.sequence, outcome: "committed", code: nil, reason: nil,
                                           model: info.name, version: info.version, at: Date()))
         case .rolledBack(let failure):
             logger.error("update \(failure.sequence) rolled back: \(failure.reason)")
-            try await report(UpdateReport(sequence: desired.sequence, outcome: "rolled_back", code: failure.code,
-                                          reason: failure.reason, model: model.name, version: model.version, at: Date()))
+            try await report(UpdateReport(sequence: sequence ?? failure.sequence, outcome: "rolled_back", code: failure.code,
+                                          reason: failure.reason, model: failure.model, version: failure.version, at: Date()))
         case .rejected(let failure):
             logger.error("update \(failure.sequence) rejected: \(failure.reason)")
-            try await report(UpdateReport(sequence: desired.sequence, outcome: "rejected", code: failure.code,
-                                          reason: failure.reason, model: model.name, version: model.version, at: Date()))
+            try await report(UpdateReport(sequence: sequence ?? failure.sequence, outcome: "rejected", code: failure.code,
+                                          reason: failure.reason, model: failure.model, version: failure.version, at: Date()))
         }
     }
 

@@ -79,10 +79,14 @@ public struct UpdateFailure: Codable, Sendable, Equatable {
     public var sequence: UInt64
     public var code: String
     public var reason: String
+    public var model: String?
+    public var version: String?
 
-    public init(sequence: UInt64, code: String, reason: String) {
+    public init(sequence: UInt64, code: String, reason: String, model: String? = nil, version: String? = nil) {
         self.sequence = sequence
         self.code = code
         self.reason = reason
+        self.model = model
+        self.version = version
     }
 }

@@ -104,7 +104,7 @@ public actor Updater {
     /// Finishes or undoes an update a crash interrupted, then starts serving the active slot.
     /// Returns what was done, for the log.
     @discardableResult
-    public func recover() async throws(AgentError) -> String {
+    public func recover() async throws(AgentError) -> (note: String, outcome: UpdateOutcome?) {
         var note = "no update in progress"
         if let pending = state.pending {
             switch pending.phase {
@@ -119,12 +119,13 @@ public actor Updater {
                     }
                     let outcome = await checkAndSettle(pending)
                     note = "update \(pending.sequence) resumed at \(pending.phase.rawValue): \(outcome)"
-                    return note
+                    return (note, outcome)
                 }
                 note = "update \(pending.sequence) lost its slot; rolled back"
-                try await rollBack(pending, failure: UpdateFailure(sequence: pending.sequence, code: "corrupt_slot",
-                                                                   reason: "the new slot is incomplete after a restart"))
-                return note
+                let failure = UpdateFailure(sequence: pending.sequence, code: "corrupt_slot",
+                                            reason: "the new slot is incomplete after a restart")
+                try await rollBack(pending, failure: failure)
+                return (note, .rolledBack(failure: failure))
             }
         }
         // Serve what `active` points at if it is complete; otherwise the last committed or previous slot.
@@ -136,7 +137,7 @@ public actor Updater {
             try await activateServer(try slots.info(of: fallback))
             note += "; active slot was incomplete, serving \(fallback)"
         }
-        return note
+        return (note, nil)
     }
 
     /// Applies one update (idempotent: the same update twice is done once).
@@ -215,7 +216,8 @@ public actor Updater {
         do {
             let info = try slots.info(of: pending.slot)
             do { try await activateServer(info) } catch {
-                let failure = UpdateFailure(sequence: pending.sequence, code: "activation_failed", reason: "\(error)")
+                let failure = UpdateFailure(sequence: pending.sequence, code: "activation_failed", reason: "\(error)",
+                                            model: info.name, version: info.version)
                 try await rollBack(pending, failure: failure)
                 return .rolledBack(failure: failure)
             }
@@ -223,7 +225,8 @@ public actor Updater {
             let report = await health.check(modelPath: try slots.modelPath(of: pending.slot), probe: pending.probe)
             faults.hit("health-done")
             guard report.passed else {
-                let failure = UpdateFailure(sequence: pending.sequence, code: "health_check_failed", reason: report.reason)
+                let failure = UpdateFailure(sequence: pending.sequence, code: "health_check_failed", reason: report.reason,
+                                            model: info.name, version: info.version)
                 try await rollBack(pending, failure: failure)
                 return .rolledBack(failure: failure)
             }
