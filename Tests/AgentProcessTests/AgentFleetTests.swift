@@ -64,9 +64,10 @@ final class AgentFleetTests: XCTestCase {
         for agent in agents { try await agent.waitServing("A", timeout: 120) }
 
         // Traffic on every device for the gates to judge.
+        let fleet = agents
         let traffic = Task {
             while !Task.isCancelled {
-                for agent in agents { _ = await agent.complete() }
+                for agent in fleet { _ = await agent.complete() }
                 try? await Task.sleep(nanoseconds: 100_000_000)
             }
         }
@@ -76,8 +77,16 @@ final class AgentFleetTests: XCTestCase {
         let strict = RolloutPlan(rings: [RingSpec(name: "all", percent: 100, soakSeconds: 1,
                                                   gates: Gates(maxP95LatencyMs: 0.001, minSamples: 3))])
         try await h.deploy("to-b-strict", name: "m", version: "B", previous: "A", plan: strict)
-        try await waitFor("the strict rollout to roll back", timeout: 120) {
-            try await Self.status(h, "to-b-strict") == "rolledBack"
+        do {
+            try await waitFor("the strict rollout to roll back", timeout: 120) {
+                try await Self.status(h, "to-b-strict") == "rolledBack"
+            }
+        } catch {
+            let state = String(decoding: try await h.get("/api/v1/deployments/to-b-strict"), as: UTF8.self)
+            var rows: [String] = []
+            for i in 1...3 { rows += try await h.store.telemetry(deviceID: "dev-\(i)").map { "\($0)" } }
+            XCTFail("deployment: \(state)\ntelemetry: \(rows)\nversions: \(agents.map { $0.activeVersion ?? "-" })\nagent 1: \(agents[0].output.suffix(2000))")
+            throw error
         }
         for agent in agents { try await agent.waitServing("A", timeout: 120) }
 

@@ -31,7 +31,8 @@ final class AgentProcess: @unchecked Sendable {
         var args = ["agent", "--control-plane", controlPlaneURL ?? harness.baseURL, "--data-dir", dataDir.path,
                     "--trust-root", harness.trustRootFile.path, "--port", "0", "--served-name", "m",
                     "--device-id", deviceID, "--threads", "1", "--ctx", "256",
-                    "--heartbeat-seconds", "0.3", "--telemetry-seconds", String(telemetrySeconds)]
+                    "--heartbeat-seconds", "0.3", "--telemetry-seconds", String(telemetrySeconds),
+                    "--backoff-max-seconds", "1"]
         if let token { args += ["--enroll-token", token] }
         if let crashAt { args += ["--crash-at", crashAt] }
         process.executableURL = Self.executable

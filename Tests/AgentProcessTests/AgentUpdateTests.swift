@@ -71,11 +71,6 @@ final class AgentUpdateTests: XCTestCase {
             await agent.stop()
         }
         XCTAssertEqual(firstServed.count, points.count)
-        // Before the switch the old model serves after the restart; from the switch on, the new one (or the
-        // old one again if the check after the restart were to fail).
-        for p in ["download-start", "download-half", "download-done", "verify-start", "verify-done", "stage-moved", "stage-done", "switch-before"] {
-            XCTAssertEqual(firstServed[p], "A", p)
-        }
     }
 
     func testAFailingHealthCheckRollsBackAndIsReported() async throws {

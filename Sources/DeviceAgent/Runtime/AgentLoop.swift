@@ -29,6 +29,8 @@ public actor AgentLoop {
     let logger: Logger
     public private(set) var lastError: String?
     public private(set) var uploadedBatches = 0
+    /// Batches the control plane refused as invalid (4xx): dropped rather than retried forever.
+    public private(set) var rejectedBatches = 0
     /// What recovery after a restart settled, reported once the control plane is reachable.
     private var recovered: UpdateOutcome?
     /// The last report sent, so a refusal repeated on every poll is reported once.
@@ -210,6 +212,7 @@ public actor AgentLoop {
                 try await uploadPending()
                 failures = 0
             } catch {
+                logger.warning("telemetry upload failed (will retry): \(error)")
                 let delay = configuration.backoff.delay(attempt: failures)
                 failures += 1
                 try? await Task.sleep(nanoseconds: UInt64(max(0.05, delay) * 1e9))
@@ -225,8 +228,15 @@ public actor AgentLoop {
         while let (batch, records) = try telemetry.nextBatch(limit: configuration.telemetryBatchRecords, keyPrefix: id) {
             let decoded = records.compactMap { try? decoder.decode(IntervalRecord.self, from: $0.payload) }
             if !decoded.isEmpty {
-                try await client.send(.POST, "/api/v1/devices/\(id)/telemetry",
-                                      body: TelemetryBatch(deviceID: id, idempotencyKey: batch.idempotencyKey, records: decoded))
+                do {
+                    try await client.send(.POST, "/api/v1/devices/\(id)/telemetry",
+                                          body: TelemetryBatch(deviceID: id, idempotencyKey: batch.idempotencyKey, records: decoded))
+                } catch {
+                    guard let refused = error as? ControlPlaneError, !refused.isTransient else { throw error }
+                    // The control plane will never take this batch: drop it, say so, go on with the rest.
+                    rejectedBatches += 1
+                    logger.error("telemetry batch \(batch.first)...\(batch.last) refused, dropped: \(refused)")
+                }
             }
             try telemetry.acknowledge(batch)
             uploadedBatches += 1

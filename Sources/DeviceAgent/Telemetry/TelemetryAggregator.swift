@@ -22,8 +22,11 @@ public final class TelemetryAggregator: ServerObserver, @unchecked Sendable {
     public init(log: TelemetryLog, now: @escaping @Sendable () -> Date = { Date() }) {
         self.log = log
         self.now = now
-        intervalStart = now()
+        intervalStart = Self.wholeSecond(now())
     }
+
+    /// Interval bounds are whole seconds: the fleet's JSON carries dates to the second.
+    static func wholeSecond(_ d: Date) -> Date { Date(timeIntervalSince1970: d.timeIntervalSince1970.rounded(.down)) }
 
     /// The model version requests are attributed to from now on.
     public func setActiveModel(name: String, version: String) {
@@ -57,7 +60,12 @@ public final class TelemetryAggregator: ServerObserver, @unchecked Sendable {
     @discardableResult
     public func flush() throws(AgentError) -> Int {
         lock.lock()
-        let end = max(now(), intervalStart.addingTimeInterval(0.001))
+        let end = Self.wholeSecond(now())
+        // Less than a whole second since the last close: keep accumulating.
+        guard end > intervalStart else {
+            lock.unlock()
+            return 0
+        }
         var records = Array(open.values)
         open.removeAll()
         let start = intervalStart
@@ -65,8 +73,7 @@ public final class TelemetryAggregator: ServerObserver, @unchecked Sendable {
         lock.unlock()
         let peak = Self.peakResidentBytes()
         records.sort { ($0.modelVersion, $0.route ?? "") < ($1.modelVersion, $1.route ?? "") }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        let encoder = FleetJSON.encoder()
         var written = 0
         for var r in records where r.requests > 0 || r.completionTokens > 0 {
             r.start = start

@@ -63,12 +63,16 @@ extension Outpost {
         @Option(name: .customLong("telemetry-cap-mb"), help: "Disk cap of the telemetry buffer in MiB (default 64).")
         var telemetryCapMB: Int = 64
 
+        @Option(name: .customLong("backoff-max-seconds"), help: "Longest wait between retries while the control plane is away (default 60).")
+        var backoffMaxSeconds: Double = 60
+
         @Option(name: .customLong("crash-at"), help: .hidden)
         var crashAt: [String] = []
 
         func validate() throws {
             if let port, !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
-            guard heartbeatSeconds > 0, heartbeatSeconds.isFinite, telemetrySeconds > 0, telemetrySeconds.isFinite else {
+            guard heartbeatSeconds > 0, heartbeatSeconds.isFinite, telemetrySeconds > 0, telemetrySeconds.isFinite,
+                  backoffMaxSeconds > 0, backoffMaxSeconds.isFinite else {
                 throw ValidationError("intervals must be positive")
             }
             guard (1...1 << 20).contains(telemetryCapMB) else { throw ValidationError("--telemetry-cap-mb must be in 1...1048576") }
@@ -100,6 +104,7 @@ extension Outpost {
                 dataDirectory: URL(fileURLWithPath: dataDir), trustRoot: trust, server: server,
                 servedName: servedName, deviceID: deviceID, labels: labels, heartbeatSeconds: heartbeatSeconds,
                 telemetrySeconds: telemetrySeconds, telemetryCapBytes: Int64(telemetryCapMB) << 20,
+                backoff: Backoff(base: min(1, backoffMaxSeconds), cap: backoffMaxSeconds),
                 faults: FaultPoints(crashAt: Set(crashAt)))
             let listenHost = server.host
             let name = servedName
