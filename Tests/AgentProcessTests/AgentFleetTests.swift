@@ -79,7 +79,7 @@ final class AgentFleetTests: XCTestCase {
         try await h.deploy("to-b-strict", name: "m", version: "B", previous: "A", plan: strict)
         do {
             try await waitFor("the strict rollout to roll back", timeout: 120) {
-                try await Self.status(h, "to-b-strict") == "rolledBack"
+                try await Self.status(h, "to-b-strict") == "halted"
             }
         } catch {
             let state = String(decoding: try await h.get("/api/v1/deployments/to-b-strict"), as: UTF8.self)
@@ -88,6 +88,8 @@ final class AgentFleetTests: XCTestCase {
             XCTFail("deployment: \(state)\ntelemetry: \(rows)\nversions: \(agents.map { $0.activeVersion ?? "-" })\nagent 1: \(agents[0].output.suffix(2000))")
             throw error
         }
+        let history = try await Self.history(h, "to-b-strict")
+        XCTAssertTrue(history.contains("gateFailed") && history.contains("rolledBack"), "\(history)")
         for agent in agents { try await agent.waitServing("A", timeout: 120) }
 
         // 2. A healthy rollout: canary half, then everyone, each ring soaking and passing its gates.
@@ -103,6 +105,13 @@ final class AgentFleetTests: XCTestCase {
         traffic.cancel()
         for agent in agents { await agent.stop() }
         await h.stop()
+    }
+
+    static func history(_ h: FleetHarness, _ id: String) async throws -> [String] {
+        let data = try await h.get("/api/v1/deployments/\(id)")
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let events = ((object?["state"] as? [String: Any])?["history"] as? [[String: Any]]) ?? []
+        return events.compactMap { $0["kind"] as? String }
     }
 
     static func status(_ h: FleetHarness, _ id: String) async throws -> String? {
