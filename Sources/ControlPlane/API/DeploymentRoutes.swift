@@ -26,7 +26,7 @@ extension FleetRoutes {
             let now = server.now()
             let state: RolloutState
             do { state = try RolloutState.start(deploymentID: id, plan: body.plan, now: now) } catch {
-                throw FleetAPIError.badRequest("invalid plan: \(error.description)")
+                throw FleetAPIError.badRequest("invalid plan: \(error)")
             }
             let record = DeploymentRecord(id: id, modelName: body.model, version: body.version, previousVersion: body.previousVersion,
                                           selector: body.selector, planJSON: fleetJSON(body.plan), policyJSON: fleetJSON(policy),
@@ -54,7 +54,7 @@ extension FleetRoutes {
                 let record: DeploymentRecord
                 do {
                     record = try await server.controller.apply(action, deploymentID: id, reason: body.reason ?? "manual \(action.rawValue)")
-                } catch {
+                } catch let error as RolloutController.ControlError {
                     switch error {
                     case .store(let e): throw FleetAPIError.from(e)
                     case .transition(let e): throw FleetAPIError.conflict(e.description)

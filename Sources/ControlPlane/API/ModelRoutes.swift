@@ -29,7 +29,7 @@ extension FleetRoutes {
                 manifest = try ManifestVerifier.verifySignature(body.manifest, trustRoot: server.configuration.manifestTrustRoot,
                                                                 now: server.now())
             } catch {
-                throw FleetAPIError(.unprocessableContent, "manifest_rejected", "the manifest was rejected: \(error.description)")
+                throw FleetAPIError(.unprocessableContent, "manifest_rejected", "the manifest was rejected: \(error)")
             }
             guard manifest.predicate.name == facts.name, manifest.predicate.version == facts.version else {
                 throw FleetAPIError(.unprocessableContent, "manifest_rejected",
@@ -64,7 +64,7 @@ extension FleetRoutes {
             let digest: (hex: String, sizeBytes: Int64)
             do { digest = try FileDigest.sha256(of: URL(fileURLWithPath: partial)) } catch {
                 try? FileManager.default.removeItem(atPath: partial)
-                throw FleetAPIError(.internalServerError, "upload_failed", error.description)
+                throw FleetAPIError(.internalServerError, "upload_failed", "\(error)")
             }
             guard digest.hex == variant.facts.sha256.lowercased(), digest.sizeBytes == variant.facts.sizeBytes else {
                 try? FileManager.default.removeItem(atPath: partial)
