@@ -55,7 +55,7 @@ struct FleetClient {
             body = ByteBuffer(bytes: try FleetJSON.encoder().encode(json))
         }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: body)
-        let data = response.body.map { Data($0.readableBytesView) } ?? Data()
+        let data = Data(response.body.readableBytesView)
         return (response.status, data, response.headers)
     }
 

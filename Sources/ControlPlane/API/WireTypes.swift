@@ -114,6 +114,7 @@ public struct CreateDeploymentRequest: Codable, Sendable {
 
 public struct RolloutActionRequest: Codable, Sendable {
     public var reason: String?
+    public init(reason: String? = nil) { self.reason = reason }
 }
 
 public struct DeploymentView: Codable, Sendable {
