@@ -182,15 +182,15 @@ final class FleetAPITests: XCTestCase {
         var routes: Set<String> = []
         let sources = root.appendingPathComponent("Sources/ControlPlane")
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-        let pattern = try NSRegularExpression(pattern: #"router\.(get|post|put|delete|patch)\("([^"]+)""#)
+        let pattern = try NSRegularExpression(pattern: #"router\.(get|post|put|delete|patch)\((?:RouterPath\()?"([^"]+)"(\s*\+\s*action\.rawValue)?"#)
         for file in files where file.pathExtension == "swift" {
             let text = try String(contentsOf: file, encoding: .utf8)
             for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                 let method = String(text[Range(m.range(at: 1), in: text)!]).uppercased()
                 let path = String(text[Range(m.range(at: 2), in: text)!])
                     .replacingOccurrences(of: #":([a-z]+)"#, with: "{$1}", options: .regularExpression)
-                if path.contains(#"\(action.rawValue)"#) {
-                    for action in ["pause", "resume", "rollback"] { routes.insert("\(method) " + path.replacingOccurrences(of: #"\(action.rawValue)"#, with: action)) }
+                if m.range(at: 3).location != NSNotFound {
+                    for action in ["pause", "resume", "rollback"] { routes.insert("\(method) \(path)\(action)") }
                 } else {
                     routes.insert("\(method) \(path)")
                 }
