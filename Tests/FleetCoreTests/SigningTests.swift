@@ -137,6 +137,10 @@ final class SigningTests: XCTestCase {
             .replacingOccurrences(of: "=", with: "")
         envelope.signatures[0].sig = envelope.signatures[0].sig.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         XCTAssertEqual(try TrustRoot(keys: [key.publicKey]).verify(envelope, expectedPayloadType: "t"), Data([0xfb, 0xff, 0xfe, 0x3e]))
+        // The key ID is optional in DSSE: without one, the trusted keys are tried.
+        envelope.signatures[0].keyid = ""
+        let root = TrustRoot(keys: [SigningKey.generate().publicKey, key.publicKey])
+        XCTAssertEqual(try root.verify(envelope, expectedPayloadType: "t"), Data([0xfb, 0xff, 0xfe, 0x3e]))
     }
 }
 

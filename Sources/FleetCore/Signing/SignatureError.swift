@@ -39,7 +39,7 @@ public enum SignatureError: Error, Sendable, Equatable, CustomStringConvertible 
         case .subjectMissing(let file): return "subject missing: \(file) is not both listed in the manifest and given"
         case .unreadableFile(let path, let reason): return "cannot read \(path): \(reason)"
         case .expired(let at): return "expired at \(FleetJSON.iso8601(at))"
-        case .notYetValid(let from): return "not yet valid: issued for \(FleetJSON.iso8601(from)), later than now"
+        case .notYetValid(let from): return "not yet valid: issued at \(FleetJSON.iso8601(from)), later than now beyond the allowed clock skew"
         case .staleSequence(let got, let last):
             return "stale sequence: got \(got), last accepted \(last) (replayed or older desired state)"
         case .wrongDevice(let expected, let actual):

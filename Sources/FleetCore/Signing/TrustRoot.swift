@@ -30,9 +30,11 @@ public struct TrustRoot: Sendable {
         let message = DSSE.pae(payloadType: envelope.payloadType, payload: payload)
         var failedTrusted: String?
         for signature in envelope.signatures {
-            guard let key = keys[signature.keyid] else { continue }
+            // The key ID is only a hint (DSSE): without one, every trusted key is tried.
+            let candidates = signature.keyid.isEmpty ? Array(keys.values) : keys[signature.keyid].map { [$0] } ?? []
+            guard !candidates.isEmpty else { continue }
             guard let sig = DSSE.base64Decode(signature.sig), sig.count == 64,
-                  key.isValidSignature(sig, for: message) else {
+                  candidates.contains(where: { $0.isValidSignature(sig, for: message) }) else {
                 failedTrusted = failedTrusted ?? signature.keyid
                 continue
             }
