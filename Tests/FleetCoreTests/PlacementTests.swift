@@ -8,10 +8,10 @@ import XCTest
 final class PlacementTests: XCTestCase {
     static let mib: Int64 = 1 << 20
 
-    /// Three variants of one model; memory rises by 64 KiB per context position beyond 512.
+    /// Three variants of one model; memory rises by 16 KiB per context position beyond 512.
     static func variant(_ file: String, _ quant: String, memoryAt4096 mib4096: Int64, perplexity: Double, features: [String] = []) -> VariantFacts {
         let at4096 = mib4096 * mib
-        let perToken: Int64 = 64 << 10
+        let perToken: Int64 = 16 << 10
         let memory: [Int: Int64] = [512: at4096 - 3584 * perToken, 2048: at4096 - 2048 * perToken, 4096: at4096, 8192: at4096 + 4096 * perToken]
         return VariantFacts(name: "assistant", version: "1.0", fileName: file, sizeBytes: mib4096 * mib / 2, sha256: String(repeating: "0", count: 64),
                             quantization: quant, parameterCount: 500_000_000, memoryByContext: memory, requiredFeatures: features, perplexity: perplexity)
@@ -55,21 +55,27 @@ final class PlacementTests: XCTestCase {
         // Without a floor the smallest variant wins everywhere it fits.
         let open = PlacementPolicy(contextSize: 4096, memoryShare: 0.5, runtimeOverheadBytes: 50 << 20)
         XCTAssertEqual(Placement.choose(device: Self.device(ramMiB: 2048, features: ["avx2"]), variants: Self.variants, policy: open).variant?.quantization, "Q4_0")
-        // At ctx 8192 the KV cache adds 4096 × 64 KiB = 256 MiB: Q4_0 needs 406 MiB, over a 384 MiB budget (768 MiB RAM).
+        // At ctx 8192 the KV cache adds 4096 × 16 KiB = 64 MiB: Q4_0 needs 164 + 50 = 214 MiB, over the 200 MiB
+        // budget of a 400 MiB device that fits it at ctx 4096 (150 MiB), within the 224 MiB of a 448 MiB one.
+        XCTAssertEqual(Placement.choose(device: Self.device(ramMiB: 400, features: ["avx2"]), variants: Self.variants, policy: open).variant?.quantization, "Q4_0")
         var long = open
         long.contextSize = 8192
-        XCTAssertNil(Placement.choose(device: Self.device(ramMiB: 768, features: ["avx2"]), variants: Self.variants, policy: long).variant)
-        XCTAssertEqual(Placement.choose(device: Self.device(ramMiB: 1024, features: []), variants: Self.variants, policy: long).variant?.quantization, "Q4_0")
+        XCTAssertNil(Placement.choose(device: Self.device(ramMiB: 400, features: ["avx2"]), variants: Self.variants, policy: long).variant)
+        XCTAssertEqual(Placement.choose(device: Self.device(ramMiB: 448, features: []), variants: Self.variants, policy: long).variant?.quantization, "Q4_0")
     }
 
     func testMemoryBetweenAndBeyondRecordedContexts() {
         let v = Self.variants[0]
         let at4096 = 100 * Self.mib
         XCTAssertEqual(v.memoryBytes(contextSize: 4096), at4096)
-        XCTAssertEqual(v.memoryBytes(contextSize: 3072), at4096 - 1024 * (64 << 10))
-        XCTAssertEqual(v.memoryBytes(contextSize: 16384), at4096 + 12288 * (64 << 10))
+        XCTAssertEqual(v.memoryBytes(contextSize: 3072), at4096 - 1024 * (16 << 10))
+        XCTAssertEqual(v.memoryBytes(contextSize: 16384), at4096 + 12288 * (16 << 10))
         // Below the smallest recorded context, the figure at 512 bounds it from above.
-        XCTAssertEqual(v.memoryBytes(contextSize: 128), v.memoryByContext[512])
+        XCTAssertEqual(v.memoryBytes(contextSize: 128), at4096 - 3584 * (16 << 10))
+        // Non-positive recorded figures are not trusted.
+        var broken = v
+        broken.memoryByContext = [4096: 0]
+        XCTAssertNil(broken.memoryBytes(contextSize: 4096))
     }
 
     func testBadPolicyAndDeviceAreReportedNotTrapped() {
