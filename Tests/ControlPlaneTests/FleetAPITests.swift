@@ -97,13 +97,13 @@ final class FleetAPITests: XCTestCase {
         let digest = try FileDigest.sha256(of: file)
         var facts = Fleet.facts("tiny.Q8_0.gguf", version: "1", memoryMiB: 50, perplexity: 20, sha: digest.hex)
         facts.sizeBytes = digest.sizeBytes
-        let publishedFacts = facts
+        let published = facts
         try await fixture.server.buildApplication().test(.router) { raw in
             let api = FleetClient(client: raw)
             let manifest = try ModelManifest.sign(files: [file], name: "assistant", version: "1", key: fixture.key,
                                                   now: fixture.clock.now, validFor: 3600)
             _ = try await api.expect(VariantView.self, .created, .post, "/api/v1/models", token: admin,
-                                     json: PublishVariantRequest(facts: publishedFacts, manifest: manifest))
+                                     json: PublishVariantRequest(facts: published, manifest: manifest))
             let path = "/api/v1/models/assistant/versions/1/variants/tiny.Q8_0.gguf/artifact"
             do { let value = try await api.call(.get, path, token: admin).status; XCTAssertEqual(value, .notFound, "not uploaded yet") }
             var corrupt = bytes
@@ -182,15 +182,15 @@ final class FleetAPITests: XCTestCase {
         var routes: Set<String> = []
         let sources = root.appendingPathComponent("Sources/ControlPlane")
         let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)?.compactMap { $0 as? URL } ?? []
-        let pattern = try NSRegularExpression(pattern: #"router\.(get|post|put|delete|patch)\("([^"]+)""#)
+        let pattern = try NSRegularExpression(pattern: #"router\.(get|post|put|delete|patch)\((?:RouterPath\()?"([^"]+)"(\s*\+\s*action\.rawValue)?"#)
         for file in files where file.pathExtension == "swift" {
             let text = try String(contentsOf: file, encoding: .utf8)
             for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                 let method = String(text[Range(m.range(at: 1), in: text)!]).uppercased()
                 let path = String(text[Range(m.range(at: 2), in: text)!])
                     .replacingOccurrences(of: #":([a-z]+)"#, with: "{$1}", options: .regularExpression)
-                if path.contains(#"\(action.rawValue)"#) {
-                    for action in ["pause", "resume", "rollback"] { routes.insert("\(method) " + path.replacingOccurrences(of: #"\(action.rawValue)"#, with: action)) }
+                if m.range(at: 3).location != NSNotFound {
+                    for action in ["pause", "resume", "rollback"] { routes.insert("\(method) \(path)\(action)") }
                 } else {
                     routes.insert("\(method) \(path)")
                 }
@@ -199,16 +199,16 @@ final class FleetAPITests: XCTestCase {
         XCTAssertGreaterThan(routes.count, 25)
         XCTAssertEqual(routes.subtracting(documented), [], "routes missing from docs/fleet-openapi.yaml")
         XCTAssertEqual(documented.subtracting(routes), [], "documented paths with no route")
-        let documentedPaths = documented
 
         let fixture = try await FleetFixture()
+        let documentedRoutes = documented
         try await fixture.server.buildApplication().test(.router) { raw in
             let api = FleetClient(client: raw)
             let served = try await api.call(.get, "/openapi.yaml", token: nil)
             XCTAssertEqual(String(decoding: served.body, as: UTF8.self).trimmingCharacters(in: .newlines),
                            yaml.trimmingCharacters(in: .newlines), "run scripts/gen-fleet-openapi after editing the YAML")
             // Every documented route is answered by a handler: a router miss is a 404 without our JSON body.
-            for entry in documentedPaths {
+            for entry in documentedRoutes {
                 let parts = entry.split(separator: " ", maxSplits: 1)
                 let path = String(parts[1]).replacingOccurrences(of: #"\{[a-z]+\}"#, with: "x", options: .regularExpression)
                 let r = try await api.call(HTTPRequest.Method(rawValue: String(parts[0]))!, path, token: nil)

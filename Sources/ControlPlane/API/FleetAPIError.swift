@@ -21,7 +21,7 @@ public struct FleetAPIError: HTTPResponseError, CustomStringConvertible, Sendabl
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let type = status.code >= 500 ? "server_error" : "invalid_request_error"
-        let data = (try? JSONEncoder().encode(Envelope(error: .init(message: message, type: type, code: code)))) ?? Data()
+        let data = (try? JSONEncoder().encode(ErrorEnvelope(error: .init(message: message, type: type, code: code)))) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
@@ -47,6 +47,12 @@ public struct FleetAPIError: HTTPResponseError, CustomStringConvertible, Sendabl
             return .init(.serviceUnavailable, "storage_unavailable", error.description)
         }
     }
+}
+
+/// The JSON body of an error response.
+struct ErrorEnvelope: Encodable {
+    struct Body: Encodable { let message: String; let type: String; let code: String }
+    let error: Body
 }
 
 /// Runs a store call, turning its error into the API's.

@@ -20,7 +20,7 @@ struct DashboardRoutes: Sendable {
         router.get("/dashboard/experiments") { request, _ in try await page(request) { () async throws(FleetAPIError) in try await experiments() } }
     }
 
-    private func page(_ request: Request, _ render: () async throws(FleetAPIError) -> String) async throws -> Response {
+    private func page(_ request: Request, _ render: () async throws -> String) async throws -> Response {
         let queryToken = request.uri.queryParameters.get("token")
         let cookieToken = request.cookies["outpost_admin"]?.value
         let token = Authenticator.bearer(request) ?? queryToken ?? cookieToken

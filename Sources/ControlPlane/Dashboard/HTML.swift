@@ -50,9 +50,10 @@ enum HTML {
 
     static func bytes(_ n: Int64) -> String {
         let d = Double(n)
-        if d >= Double(1 << 30) { return String(format: "%.1f GiB", d / Double(1 << 30)) }
-        if d >= Double(1 << 20) { return String(format: "%.1f MiB", d / Double(1 << 20)) }
-        if d >= Double(1 << 10) { return String(format: "%.1f KiB", d / Double(1 << 10)) }
+        let kib = 1024.0, mib = kib * 1024, gib = mib * 1024
+        if d >= gib { return String(format: "%.1f GiB", d / gib) }
+        if d >= mib { return String(format: "%.1f MiB", d / mib) }
+        if d >= kib { return String(format: "%.1f KiB", d / kib) }
         return "\(n) B"
     }
 

@@ -49,8 +49,9 @@ public struct LoadTestReport: Sendable, CustomStringConvertible {
 
 public enum LoadTest {
     public static func run(_ c: LoadTestConfiguration, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadTestReport {
-        guard !c.urls.isEmpty, c.devices > 0, c.interval > 0, c.duration > 0 else {
-            throw FleetHTTPClient.Failure(status: 0, message: "the load test needs at least one URL, one device and positive interval and duration")
+        guard !c.urls.isEmpty, c.devices > 0, c.devices <= 10_000_000, c.interval > 0, c.duration > 0,
+              c.duration / c.interval * Double(c.devices) <= 1e9 else {
+            throw FleetHTTPClient.Failure(status: 0, message: "the load test needs 1…10000000 devices, at least one URL, a positive interval and duration, and at most 1e9 heartbeats")
         }
         let clients = c.urls.map { FleetHTTPClient(baseURL: $0, maxConnections: c.connectionsPerURL) }
         defer { Task { for client in clients { await client.shutdown() } } }

@@ -120,7 +120,8 @@ struct RolloutControllerService: Service {
                 } catch {
                     logger.error("rollout controller: \(error)")
                 }
-                try? await Task.sleep(nanoseconds: UInt64(max(0.1, interval) * 1e9))
+                // Clamped to 0.1 s … 1 day so the conversion to nanoseconds cannot overflow.
+                try? await Task.sleep(nanoseconds: UInt64(min(86_400, max(0.1, interval.isFinite ? interval : 15)) * 1e9))
             }
         }
     }
