@@ -92,7 +92,8 @@ struct SpeculativeGenerator {
             let start = cache.count
             let rows: [Float]
             do {
-                let hidden = try model.forward([t] + draft, cache: cache)
+                // Row-exact: the verification rounds as one-token decoding does, so greedy output is identical.
+                let hidden = try model.forward([BatchSegment(tokens: [t] + draft, cache: cache, rowExact: true)])
                 rows = model.logits(hidden, rows: 0..<(draft.count + 1))
             } catch { throw .model(error) }
             guard !draft.isEmpty else { logits = rows; continue }
