@@ -213,6 +213,14 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
     matmul_with(current(), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
 }
 
+void ok_matmul_columns(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                       const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    const ok_kernel_table *t = current();
+    for (int64_t c = 0; c < cols; ++c)
+        matmul_with(t, wtype, k, w, w_stride, rows, (const char *)act + (size_t)c * act_stride, act_stride, 1,
+                    out + c * ld_out, ld_out);
+}
+
 void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                     const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     matmul_with(table_for(path), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);

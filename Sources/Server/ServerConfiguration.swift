@@ -64,6 +64,8 @@ public struct ServerConfiguration: Sendable {
     /// max_queue: 32
     /// prefill_chunk: 128
     /// prefix_cache: true
+    /// speculative: lookup              # prompt-lookup speculative decoding (off by default)
+    /// draft_max: 8                     # implies speculative: lookup
     /// kv_type: f16
     /// max_body_bytes: 1048576
     /// memory_budget_mb: 2048
@@ -102,6 +104,12 @@ public struct ServerConfiguration: Sendable {
             case "prefix_cache":
                 guard let b = value as? Bool else { throw .invalid("'prefix_cache' must be true or false") }
                 scheduler.prefixCache = b
+            case "speculative":
+                guard try string(value, key) == "lookup" else { throw .invalid("'speculative' must be lookup (the server has no draft model)") }
+                scheduler.speculation = PromptLookupSettings(draftMax: scheduler.speculation?.draftMax ?? 8)
+            case "draft_max":
+                let k = try int(value, key, 1...64)
+                scheduler.speculation = PromptLookupSettings(draftMax: k, ngramMax: scheduler.speculation?.ngramMax ?? 3)
             case "kv_type":
                 guard let t = KVCacheType(rawValue: try string(value, key)) else { throw .invalid("'kv_type' must be f16 or f32") }
                 kvCacheType = t

@@ -66,6 +66,11 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
  * ok_vec_dot_type(wtype)) are act_stride bytes apart; k elements per row. */
 void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+/* Same as ok_matmul, but every column is computed exactly as a one-column call would compute it (the GEMV
+ * or vec_dot of each output), never by the tiled kernels: a batch of a sequence's tokens then gives, bit for
+ * bit, what decoding them one at a time gives (speculative verification relies on it). */
+void ok_matmul_columns(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
+                       const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 /* Same on an explicit path, for tests (generic fallback like ok_vec_dot_path). The x86 paths multiply
  * q4_0, q4_1, q5_0, q5_1, q8_0, q4_K and q6_K weights by two or more columns with tiled kernels (several
  * rows x several columns per step); other types, paths and single columns compute each output with that

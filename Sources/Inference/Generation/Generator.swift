@@ -9,9 +9,12 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Also end on the tokenizer's end-of-generation tokens.
     public var stopAtEndOfGeneration: Bool
+    /// Speculative decoding (same output, fewer target passes), or nil for one token per pass.
+    public var speculation: SpeculationConfig?
 
     public init(prompt: [TokenID], maxTokens: Int, sampler: SamplerConfig = .greedy, stop: [String] = [],
-                stopAtEndOfGeneration: Bool = true) {
+                stopAtEndOfGeneration: Bool = true, speculation: SpeculationConfig? = nil) {
+        self.speculation = speculation
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampler = sampler
@@ -50,6 +53,8 @@ public struct GenerationResult: Sendable {
     public var text: String
     public var finishReason: FinishReason
     public var timings: GenerationTimings
+    /// Drafted and accepted tokens when the request used speculation.
+    public var speculation: SpeculationStats? = nil
 }
 
 /// Runs the decode loop: prefill, then sample, detokenize safely, and watch for stop conditions.
@@ -63,6 +68,10 @@ public struct Generator {
     /// stop string); returning false cancels.
     public func generate(_ request: GenerationRequest, contextSize: Int,
                          onText: (String) -> Bool = { _ in true }) throws(EngineError) -> GenerationResult {
+        if let speculation = request.speculation {
+            return try SpeculativeGenerator(engine: engine, config: speculation)
+                .generate(request, contextSize: contextSize, onText: onText)
+        }
         let model = engine.model
         let tokenizer = engine.tokenizer
         guard request.maxTokens >= 0 else { throw .model(.invalidArgument("max tokens must be non-negative")) }

@@ -2,10 +2,14 @@
 public struct BatchSegment: Sendable {
     public var tokens: [TokenID]
     public var cache: KVCache
+    /// Compute this pass so that each row rounds exactly as a one-token pass would (slower for long
+    /// segments; speculative verification uses it so its output equals plain decoding bit for bit).
+    public var rowExact: Bool
 
-    public init(tokens: [TokenID], cache: KVCache) {
+    public init(tokens: [TokenID], cache: KVCache, rowExact: Bool = false) {
         self.tokens = tokens
         self.cache = cache
+        self.rowExact = rowExact
     }
 }
 
@@ -20,6 +24,7 @@ package struct BatchLayout {
 
     package let segments: [Segment]
     package let tokens: [TokenID]   // (rows) every segment's tokens, in order
+    package let rowExact: Bool      // some segment asked for one-token rounding
     package var rows: Int { tokens.count }
 
     /// Checks everything a forward pass would otherwise trap on: batch size, vocabulary, cache shape,
@@ -50,6 +55,7 @@ package struct BatchLayout {
         }
         self.segments = segments
         self.tokens = tokens
+        rowExact = batch.contains { $0.rowExact }
     }
 
     /// Positions of the new tokens after the pass.

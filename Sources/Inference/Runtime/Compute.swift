@@ -16,6 +16,11 @@ package final class ComputeContext: @unchecked Sendable {
 
     package var threadCount: Int { pool.activeThreads }
 
+    /// When set, matmuls compute each activation row as a one-row call would (see `ok_matmul_columns`), so a
+    /// pass over several tokens of one sequence rounds exactly like decoding them one at a time. Set by the
+    /// model from its batch before each pass; it also holds for the logits of that pass.
+    package var columnExact = false
+
     private func activationBuffer(bytes: Int) -> UnsafeMutableRawPointer {
         if activationScratch.count < bytes { activationScratch = ByteBuffer(count: bytes) }
         return activationScratch.pointer
@@ -73,8 +78,13 @@ package final class ComputeContext: @unchecked Sendable {
         pool.forEachChunk(chunks.count) { chunk, _ in
             let (index, rows) = chunks[chunk]
             let job = jobs[index], w = job.w
-            ok_matmul(Int32(w.type.rawValue), Int64(k), w.data + rows.lowerBound * w.rowBytes, w.rowBytes, Int64(rows.count),
-                      job.act, job.actRowBytes, Int64(n), job.out + rows.lowerBound, Int64(w.rows))
+            if columnExact {
+                ok_matmul_columns(Int32(w.type.rawValue), Int64(k), w.data + rows.lowerBound * w.rowBytes, w.rowBytes,
+                                  Int64(rows.count), job.act, job.actRowBytes, Int64(n), job.out + rows.lowerBound, Int64(w.rows))
+            } else {
+                ok_matmul(Int32(w.type.rawValue), Int64(k), w.data + rows.lowerBound * w.rowBytes, w.rowBytes, Int64(rows.count),
+                          job.act, job.actRowBytes, Int64(n), job.out + rows.lowerBound, Int64(w.rows))
+            }
         }
     }
 

@@ -60,6 +60,8 @@ public final class ServerMetrics: Sendable {
         r.declare(counter: "outpost_prefix_cache_hit_tokens_total", help: "Prompt tokens reused from the prefix cache.")
         r.declare(counter: "outpost_prompt_tokens_computed_total", help: "Prompt tokens computed by forward passes.")
         r.declare(counter: "outpost_forward_passes_total", help: "Forward passes run.")
+        r.declare(counter: "outpost_speculative_drafted_tokens_total", help: "Prompt-lookup tokens drafted into verification passes.")
+        r.declare(counter: "outpost_speculative_accepted_tokens_total", help: "Drafted tokens the model accepted (each saves one forward pass).")
         r.declare(gauge: "outpost_model_loaded", help: "1 once the model is loaded and serving.")
     }
 
@@ -91,6 +93,8 @@ public final class ServerMetrics: Sendable {
             registry.set("outpost_prefix_cache_hit_tokens_total", m, to: Double(s.prefixHitTokens))
             registry.set("outpost_prompt_tokens_computed_total", m, to: Double(s.promptTokensComputed))
             registry.set("outpost_forward_passes_total", m, to: Double(s.forwardPasses))
+            registry.set("outpost_speculative_drafted_tokens_total", m, to: Double(s.speculativeDrafted))
+            registry.set("outpost_speculative_accepted_tokens_total", m, to: Double(s.speculativeAccepted))
             registry.set("outpost_model_loaded", m, to: 1)
         }
     }

@@ -290,9 +290,15 @@ public final class BatchScheduler: @unchecked Sendable {
     private func step() {
         let model = engine.model
         let decoding = active.filter { $0.pendingToken != nil }
-        var segments: [BatchSegment] = decoding.map { BatchSegment(tokens: [$0.pendingToken!], cache: $0.slot.cache) }
+        // Drafts (none without speculation) only while every segment's worst case fits one pass.
+        let fits = decoding.count * (1 + (config.speculation?.draftMax ?? 0)) <= model.options.maxBatch
+        let drafts = decoding.map { fits ? draftTokens(for: $0) : [] }
+        var segments: [BatchSegment] = zip(decoding, drafts).map { r, d in
+            BatchSegment(tokens: [r.pendingToken!] + d, cache: r.slot.cache)
+        }
+        let decodingRows = segments.reduce(0) { $0 + $1.tokens.count }
         // Prompt chunks fill what the pass has left; small while others decode, so their streams keep flowing.
-        var budget = model.options.maxBatch - decoding.count
+        var budget = model.options.maxBatch - decodingRows
         if !decoding.isEmpty { budget = min(budget, config.prefillChunk) }
         var prefilling: [(run: Running, count: Int)] = []
         for r in active where r.pendingToken == nil && r.prefilled < r.prompt.count && budget > 0 {
@@ -321,15 +327,22 @@ public final class BatchScheduler: @unchecked Sendable {
         // Which rows need logits: every decoding row, and the last row of each prompt that is now complete.
         var samples: [(run: Running, logits: ArraySlice<Float>)] = []
         let vocab = model.hyperparameters.vocabularySize
+        var emitted = 0
         if !decoding.isEmpty {
-            let logits = model.logits(hidden, rows: 0..<decoding.count)   // (decoding, vocab)
-            for (i, r) in decoding.enumerated() {
+            let logits = model.logits(hidden, rows: 0..<decodingRows)   // (decodingRows, vocab)
+            var first = 0
+            for (r, draft) in zip(decoding, drafts) {
                 r.slot.tokens.append(r.pendingToken!)
                 r.pendingToken = nil
-                samples.append((r, logits[(i * vocab)..<((i + 1) * vocab)]))
+                if draft.isEmpty {
+                    samples.append((r, logits[(first * vocab)..<((first + 1) * vocab)]))
+                } else {
+                    emitted += verify(r, draft: draft, logits: logits[(first * vocab)..<((first + 1 + draft.count) * vocab)])
+                }
+                first += 1 + draft.count
             }
         }
-        var row = decoding.count
+        var row = decodingRows
         var computed = 0
         for (r, take) in prefilling {
             r.slot.tokens += r.prompt[r.prefilled..<(r.prefilled + take)]
@@ -340,7 +353,6 @@ public final class BatchScheduler: @unchecked Sendable {
                 samples.append((r, model.logits(hidden, rows: (row - 1)..<row)[...]))
             }
         }
-        var emitted = 0
         for (r, logits) in samples where sample(r, logits: logits) { emitted += 1 }
 
         condition.lock()
@@ -385,6 +397,42 @@ public final class BatchScheduler: @unchecked Sendable {
             r.pendingToken = id
         }
         return true
+    }
+
+    /// Prompt-lookup drafts for a decoding sequence: never past its max tokens or its context.
+    private func draftTokens(for r: Running) -> [TokenID] {
+        guard let spec = config.speculation else { return [] }
+        let room = min(spec.draftMax, r.request.maxTokens - r.generated - 1, r.slot.cache.capacity - r.slot.tokens.count - 2)
+        guard room > 0 else { return [] }
+        return PromptLookup(ngramMax: spec.ngramMax).propose(r.history, limit: room)
+    }
+
+    /// Walks the rows of a speculative segment [pending, d1…dk]: row i's token is sampled as usual; while
+    /// it equals d(i+1), that draft is already in the cache and row i+1 is valid, so it goes on. The
+    /// emitted tokens are each the target's own sample given the tokens before it — for greedy decoding
+    /// the same tokens as without speculation, for sampling the same distribution (a drafted token is
+    /// kept with probability p(d), exactly the acceptance rule for a deterministic draft). Rows after
+    /// the first mismatch are dropped from the cache. Returns the tokens emitted.
+    private func verify(_ r: Running, draft: [TokenID], logits: ArraySlice<Float>) -> Int {
+        let vocab = engine.model.hyperparameters.vocabularySize
+        let base = logits.startIndex
+        var emitted = 0
+        var accepted = 0
+        for i in 0...draft.count {
+            guard sample(r, logits: logits[(base + i * vocab)..<(base + (i + 1) * vocab)]) else { break }
+            emitted += 1
+            guard i < draft.count, !r.done, r.pendingToken == draft[i] else { break }
+            r.slot.tokens.append(draft[i])
+            r.pendingToken = nil
+            accepted += 1
+        }
+        // The cache keeps exactly the slot's tokens: pending tokens go in with the next pass.
+        r.slot.cache.truncate(to: r.slot.tokens.count)
+        condition.lock()
+        stats.speculativeDrafted += draft.count
+        stats.speculativeAccepted += accepted
+        condition.unlock()
+        return emitted
     }
 
     /// Marks `r` done and sends its summary (called on the scheduler thread outside the lock).

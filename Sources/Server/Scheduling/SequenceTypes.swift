@@ -115,9 +115,13 @@ public struct SchedulerConfig: Sendable, Equatable {
     public var prefillChunk: Int
     /// Reuse cached keys and values of earlier prompts that share a prefix.
     public var prefixCache: Bool
+    /// Prompt-lookup speculation: each decoding sequence's segment carries up to `draftMax` drafted
+    /// tokens, verified in the same pass (nil: one token per sequence per pass).
+    public var speculation: PromptLookupSettings?
 
     public init(parallel: Int = 4, contextSize: Int = 4096, maxQueue: Int = 32, prefillChunk: Int = 128,
-                prefixCache: Bool = true) {
+                prefixCache: Bool = true, speculation: PromptLookupSettings? = nil) {
+        self.speculation = speculation
         self.parallel = max(1, parallel)
         self.contextSize = max(2, contextSize)
         self.maxQueue = max(0, maxQueue)
@@ -141,4 +145,18 @@ public struct SchedulerSnapshot: Sendable {
     public var generatedTokens: Int
     public var forwardPasses: Int
     public var rejectedOverloaded: Int
+    /// Prompt-lookup speculation totals: tokens drafted into passes, and those the target accepted.
+    public var speculativeDrafted = 0
+    public var speculativeAccepted = 0
+}
+
+/// The server's prompt-lookup speculation settings.
+public struct PromptLookupSettings: Sendable, Equatable {
+    public var draftMax: Int
+    public var ngramMax: Int
+
+    public init(draftMax: Int = 8, ngramMax: Int = 3) {
+        self.draftMax = min(64, max(1, draftMax))
+        self.ngramMax = min(16, max(1, ngramMax))
+    }
 }

@@ -27,15 +27,40 @@ extension Outpost {
         @Flag(help: "Print a markdown table.")
         var markdown = false
 
+        @OptionGroup var speculation: SpeculationOptionGroup
+
+        @Option(help: "Sustained-load run: back-to-back generations for this long (e.g. 90s, 5m), reported per window.")
+        var duration: String?
+
+        @Option(help: "Window of the sustained run (e.g. 30s).")
+        var window: String = "30s"
+
+        @Option(help: "Write the sustained run's chart (tokens/s per window) to this SVG file.")
+        var svg: String?
+
         func validate() throws {
             guard promptTokens >= 0, generateTokens >= 0, promptTokens + generateTokens > 0 else {
                 throw ValidationError("-p and -n must be non-negative and not both 0")
             }
             guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repetitions must be 1...100") }
             guard !(json && markdown) else { throw ValidationError("choose one of --json and --markdown") }
+            if let duration {
+                guard let d = SustainedStatistics.parseDuration(duration) else {
+                    throw ValidationError("--duration: cannot read '\(duration)' (use e.g. 90s, 5m, 1h)")
+                }
+                guard let w = SustainedStatistics.parseDuration(window), w <= d else {
+                    throw ValidationError("--window: cannot read '\(window)' or it is longer than --duration")
+                }
+                guard speculation.mode == nil else { throw ValidationError("--duration and --speculative are separate runs") }
+                guard generateTokens > 0 else { throw ValidationError("--duration needs -n > 0 tokens per generation") }
+            } else if svg != nil {
+                throw ValidationError("--svg goes with --duration")
+            }
         }
 
         func run() throws {
+            if duration != nil { return try runSustained() }
+            if speculation.mode != nil { return try runSpeculative() }
             // llama-bench's context: room for the prompt and the generated tokens.
             let ctx = max(common.contextSize(default: promptTokens + generateTokens), promptTokens, generateTokens + 1)
             let engine = try common.loadEngine(contextSize: ctx)

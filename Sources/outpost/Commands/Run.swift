@@ -52,6 +52,8 @@ extension Outpost {
         @Option(help: "Stop before this string (repeatable).")
         var stop: [String] = []
 
+        @OptionGroup var speculation: SpeculationOptionGroup
+
         func validate() throws {
             guard (prompt == nil) != (chat == nil) else { throw ValidationError("give exactly one of --prompt or --chat") }
             guard system == nil || chat != nil else { throw ValidationError("--system goes with --chat") }
@@ -85,7 +87,8 @@ extension Outpost {
             config.presencePenalty = presencePenalty
             config.frequencyPenalty = frequencyPenalty
             config.seed = seed
-            let request = GenerationRequest(prompt: tokens, maxTokens: maxTokens, sampler: config, stop: stop)
+            var request = GenerationRequest(prompt: tokens, maxTokens: maxTokens, sampler: config, stop: stop)
+            request.speculation = try speculation.configuration(options: common.modelOptions(contextSize: common.contextSize()))
             let out = FileHandle.standardOutput
             let result: GenerationResult
             do {
@@ -101,6 +104,10 @@ extension Outpost {
             printError("ttft \(fixed(t.timeToFirstToken * 1000, 1)) ms | prompt \(t.promptTokens) tokens, "
                 + "\(fixed(t.prefillTokensPerSecond, 1)) tokens/s | generated \(t.generatedTokens) tokens, "
                 + "\(fixed(t.decodeTokensPerSecond, 1)) tokens/s | finish \(result.finishReason.rawValue) | peak RSS \(fixed(Double(peakResidentBytes()) / 1_048_576, 1)) MiB | kernels \(Kernels.current)")
+            if let s = result.speculation {
+                printError("speculative (\(speculation.mode?.rawValue ?? "")): drafted \(s.drafted), accepted \(s.accepted) "
+                    + "(\(fixed(s.acceptanceRate * 100, 1))%) in \(s.verifyPasses) verification passes")
+            }
         }
     }
 }

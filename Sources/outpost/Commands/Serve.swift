@@ -47,12 +47,20 @@ extension Outpost {
         @Flag(name: .long, help: "Use the portable kernels instead of the CPU's SIMD path.")
         var generic = false
 
+        @Option(help: "Speculative decoding in the server: 'lookup' (prompt n-grams; verified in the batched pass).")
+        var speculative: SpeculationMode?
+
+        @Option(name: .customLong("draft-max"), help: "Most tokens drafted per sequence and pass (1...64, default 8).")
+        var draftMax: Int?
+
         func validate() throws {
             if let port, !(0...65535).contains(port) { throw ValidationError("--port must be in 0...65535") }
             if let parallel, !(1...256).contains(parallel) { throw ValidationError("--parallel must be in 1...256") }
             if let ctx, !(2...(1 << 20)).contains(ctx) { throw ValidationError("--ctx must be in 2...1048576") }
             if let threads, !(1...256).contains(threads) { throw ValidationError("--threads must be in 1...256") }
             if let maxQueue, maxQueue < 0 { throw ValidationError("--max-queue must be non-negative") }
+            if speculative == .draft { throw ValidationError("the server supports --speculative lookup only (no draft model)") }
+            if let draftMax, !(1...64).contains(draftMax) { throw ValidationError("--draft-max must be in 1...64") }
         }
 
         func configuration() throws -> ServerConfiguration {
@@ -71,6 +79,9 @@ extension Outpost {
             if let threads { c.threads = threads }
             if let maxQueue { c.scheduler.maxQueue = maxQueue }
             if let kvType { c.kvCacheType = kvType }
+            if speculative == .lookup || (draftMax != nil && c.scheduler.speculation != nil) {
+                c.scheduler.speculation = PromptLookupSettings(draftMax: draftMax ?? c.scheduler.speculation?.draftMax ?? 8)
+            }
             c.genericKernels = generic || ProcessInfo.processInfo.environment["OUTPOST_GENERIC_KERNELS"] == "1"
             guard !c.models.isEmpty else { throw CLIError("no model to serve: pass --model PATH or list models in --config") }
             for m in c.models where !FileManager.default.fileExists(atPath: m.path) {

@@ -1,0 +1,42 @@
+/// Draft-free speculation: propose the tokens that followed the most recent earlier occurrence of the
+/// sequence's last n tokens (n from `ngramMax` down to `ngramMin`), searched in the prompt and the output
+/// so far. A document followed by a request to extract from it is answered largely by copying, so
+/// the continuation of a match is often what the model is about to write.
+public struct PromptLookup: Sendable {
+    public let ngramMax: Int
+    public let ngramMin: Int
+
+    public init(ngramMax: Int = 3, ngramMin: Int = 1) {
+        self.ngramMax = max(1, ngramMax)
+        self.ngramMin = max(1, min(ngramMin, self.ngramMax))
+    }
+
+    /// Up to `limit` tokens predicted to follow `history`; empty when no n-gram matches.
+    /// O(history × n) per call: a scan back from the end, cheaper than one forward pass by orders
+    /// of magnitude at the context sizes this runs at.
+    public func propose(_ history: [TokenID], limit: Int) -> [TokenID] {
+        let count = history.count
+        guard limit > 0, count >= 2 else { return [] }
+        var n = min(ngramMax, count - 1)
+        while n >= ngramMin {
+            let suffixStart = count - n
+            // Latest start s < suffixStart whose n tokens equal the suffix and which has a continuation.
+            var s = suffixStart - 1
+            while s >= 0 {
+                if history[s + n - 1] == history[count - 1] && matches(history, at: s, suffixStart: suffixStart, n: n) {
+                    let from = s + n
+                    let to = min(count, from + limit)
+                    return Array(history[from..<to])
+                }
+                s -= 1
+            }
+            n -= 1
+        }
+        return []
+    }
+
+    private func matches(_ h: [TokenID], at s: Int, suffixStart: Int, n: Int) -> Bool {
+        for i in 0..<n where h[s + i] != h[suffixStart + i] { return false }
+        return true
+    }
+}
