@@ -9,14 +9,18 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Also end on the tokenizer's end-of-generation tokens.
     public var stopAtEndOfGeneration: Bool
+    /// When set, the output is constrained to a sentence of this grammar (structured output); it ends
+    /// (`stop`) once the sentence is complete and the model ends it or nothing more can follow.
+    public var grammar: Grammar?
 
     public init(prompt: [TokenID], maxTokens: Int, sampler: SamplerConfig = .greedy, stop: [String] = [],
-                stopAtEndOfGeneration: Bool = true) {
+                stopAtEndOfGeneration: Bool = true, grammar: Grammar? = nil) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampler = sampler
         self.stop = stop
         self.stopAtEndOfGeneration = stopAtEndOfGeneration
+        self.grammar = grammar
     }
 }
 
@@ -89,15 +93,31 @@ public struct Generator {
         var text = ""
         var finish = FinishReason.length
         var tFirst = tPrefill
+        var grammarEnded = false  // the held-back text is then real output
+        let constraint = request.grammar.map { TokenConstraint(grammar: $0, trie: TokenTrie.shared(for: tokenizer)) }
 
         loop: while generated.count < request.maxTokens {
-            let next = sampler.sample(logits: logits, history: history)
+            let next: TokenID
+            if let constraint {
+                // A complete sentence that nothing may extend ends here; so does a dead end.
+                guard !constraint.isFinished,
+                      let picked = sampler.sample(logits: logits, history: history, constraint: constraint) else {
+                    finish = .stop
+                    grammarEnded = true
+                    break
+                }
+                constraint.accept(picked)
+                next = picked
+            } else {
+                next = sampler.sample(logits: logits, history: history)
+            }
             if generated.isEmpty {
                 tFirst = DispatchTime.now().uptimeNanoseconds
                 timings.timeToFirstToken = Double(tFirst - t0) / 1e9
             }
             if request.stopAtEndOfGeneration && tokenizer.isEndOfGeneration(next) {
                 finish = .stop
+                grammarEnded = constraint != nil
                 break
             }
             generated.append(next)
@@ -115,7 +135,7 @@ public struct Generator {
                 throw .model(error)
             }
         }
-        if finish != .stop && finish != .cancelled {
+        if (finish != .stop && finish != .cancelled) || grammarEnded {
             let rest = stops.finish(detok.flush())
             text += rest
             if !rest.isEmpty { _ = onText(rest) }
