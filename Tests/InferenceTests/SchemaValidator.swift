@@ -47,7 +47,11 @@ enum SchemaValidator {
             let types: [String]
             switch t {
             case .string(let one): types = [one]
-            case .array(let many): types = many.compactMap { if case .string(let x) = $0 { x } else { nil } }
+            case .array(let many):
+                types = many.compactMap { (t: TestJSON) -> String? in
+                    guard case .string(let x) = t else { return nil }
+                    return x
+                }
             default: types = []
             }
             if !types.contains(where: { has(value, type: $0) }) { return "\(path): \(value) is not \(types)" }

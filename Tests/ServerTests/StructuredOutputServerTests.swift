@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import Server
 import XCTest
 
@@ -28,13 +29,28 @@ final class StructuredOutputServerTests: XCTestCase {
 
             let schema = #"{"type":"object","properties":{"animal":{"enum":["cat","dog"]},"legs":{"type":"integer","minimum":0,"maximum":8}},"required":["animal","legs"],"additionalProperties":false}"#
             // Streaming, with two sequences decoding side by side: each carries its own grammar state.
-            async let a = client.post(chatPath, #"{"model":"smollm2","messages":[{"role":"user","content":"A cat: give animal and legs."}],"max_tokens":48,"temperature":0,"stream":true,"response_format":{"type":"json_schema","json_schema":{"name":"animal","strict":true,"schema":\#(schema)}}}"#)
-            async let b = client.post(chatPath, #"{"model":"smollm2","messages":[{"role":"user","content":"Tell me a story."}],"max_tokens":24,"temperature":0}"#)
-            let (streamed, free) = try await (a, b)
-            XCTAssertEqual(free.status, .ok)
+            let bodies = [
+                #"{"model":"smollm2","messages":[{"role":"user","content":"A cat: give animal and legs."}],"max_tokens":48,"temperature":0,"stream":true,"response_format":{"type":"json_schema","json_schema":{"name":"animal","strict":true,"schema":\#(schema)}}}"#,
+                #"{"model":"smollm2","messages":[{"role":"user","content":"Tell me a story."}],"max_tokens":24,"temperature":0}"#,
+            ]
+            let results = try await withThrowingTaskGroup(of: (Int, UInt, String).self) { group in
+                for (i, body) in bodies.enumerated() {
+                    group.addTask {
+                        let r = try await client.post(chatPath, body)
+                        return (i, UInt(r.status.code), String(buffer: r.body))
+                    }
+                }
+                var out: [(Int, UInt, String)] = []
+                for try await r in group { out.append(r) }
+                return out.sorted { $0.0 < $1.0 }
+            }
+            XCTAssertEqual(results.map(\.1), [200, 200], results.map(\.2).joined(separator: "\n"))
+            let events = results[0].2.components(separatedBy: "\n\n").compactMap { block in
+                block.hasPrefix("data: ") ? String(block.dropFirst(6)) : nil
+            }
             var text = ""
             var finish: String?
-            for event in streamed.events where event != "[DONE]" {
+            for event in events where event != "[DONE]" {
                 let choice = (object(event)["choices"] as? [[String: Any]])?.first
                 text += (choice?["delta"] as? [String: Any])?["content"] as? String ?? ""
                 if let f = choice?["finish_reason"] as? String { finish = f }
