@@ -81,6 +81,7 @@ final class StructuredOutputTests: XCTestCase {
     private func run(_ r: TestPaths.Reference) throws {
         XCTAssertEqual(Self.cases.count, 20)
         guard FileManager.default.fileExists(atPath: r.modelPath) else { throw XCTSkip("\(r.modelFile) absent; run scripts/fetch-models") }
+        Kernels.initialize(forceGeneric: false)  // the SIMD path, as `outpost run` uses
         let engine = try Engine(path: r.modelPath, options: ModelOptions(threads: 2))
         let generator = Generator(engine: engine)
         var failures: [String] = []
