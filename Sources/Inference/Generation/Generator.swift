@@ -11,10 +11,14 @@ public struct GenerationRequest: Sendable {
     public var stopAtEndOfGeneration: Bool
     /// Speculative decoding (same output, fewer target passes), or nil for one token per pass.
     public var speculation: SpeculationConfig?
+    /// When set, the output is constrained to a sentence of this grammar (structured output); it ends
+    /// (`stop`) once the sentence is complete and the model ends it or nothing more can follow.
+    public var grammar: Grammar?
 
     public init(prompt: [TokenID], maxTokens: Int, sampler: SamplerConfig = .greedy, stop: [String] = [],
-                stopAtEndOfGeneration: Bool = true, speculation: SpeculationConfig? = nil) {
+                stopAtEndOfGeneration: Bool = true, speculation: SpeculationConfig? = nil, grammar: Grammar? = nil) {
         self.speculation = speculation
+        self.grammar = grammar
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampler = sampler
@@ -68,7 +72,8 @@ public struct Generator {
     /// stop string); returning false cancels.
     public func generate(_ request: GenerationRequest, contextSize: Int,
                          onText: (String) -> Bool = { _ in true }) throws(EngineError) -> GenerationResult {
-        if let speculation = request.speculation {
+        // Constrained output decodes token by token: drafts are not checked against the grammar.
+        if let speculation = request.speculation, request.grammar == nil {
             return try SpeculativeGenerator(engine: engine, config: speculation)
                 .generate(request, contextSize: contextSize, onText: onText)
         }
@@ -98,15 +103,31 @@ public struct Generator {
         var text = ""
         var finish = FinishReason.length
         var tFirst = tPrefill
+        var grammarEnded = false  // the held-back text is then real output
+        let constraint = request.grammar.map { TokenConstraint(grammar: $0, trie: TokenTrie.shared(for: tokenizer)) }
 
         loop: while generated.count < request.maxTokens {
-            let next = sampler.sample(logits: logits, history: history)
+            let next: TokenID
+            if let constraint {
+                // A complete sentence that nothing may extend ends here; so does a dead end.
+                guard !constraint.isFinished,
+                      let picked = sampler.sample(logits: logits, history: history, constraint: constraint) else {
+                    finish = .stop
+                    grammarEnded = true
+                    break
+                }
+                constraint.accept(picked)
+                next = picked
+            } else {
+                next = sampler.sample(logits: logits, history: history)
+            }
             if generated.isEmpty {
                 tFirst = DispatchTime.now().uptimeNanoseconds
                 timings.timeToFirstToken = Double(tFirst - t0) / 1e9
             }
             if request.stopAtEndOfGeneration && tokenizer.isEndOfGeneration(next) {
                 finish = .stop
+                grammarEnded = constraint != nil
                 break
             }
             generated.append(next)
@@ -124,7 +145,7 @@ public struct Generator {
                 throw .model(error)
             }
         }
-        if finish != .stop && finish != .cancelled {
+        if (finish != .stop && finish != .cancelled) || grammarEnded {
             let rest = stops.finish(detok.flush())
             text += rest
             if !rest.isEmpty { _ = onText(rest) }

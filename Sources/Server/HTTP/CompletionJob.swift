@@ -27,7 +27,7 @@ struct CompletionJob: Sendable {
     /// Checks a parsed chat request against the models in `host` and tokenizes it.
     static func chat(_ r: ChatCompletionRequest, host: ModelHost) throws(APIError) -> CompletionJob {
         let served = try model(r.model, host)
-        try checkFormat(r.responseFormat)
+        let grammar = try checkFormat(r.responseFormat)
         let messages = r.messages.map { Inference.ChatMessage(role: $0.role.rawValue, content: $0.content.text) }
         let prompt: [TokenID]
         do { prompt = try served.engine.chatTokens(messages) } catch {
@@ -36,7 +36,7 @@ struct CompletionJob: Sendable {
         let logprobs: Logprobs = r.logprobs ? .chat(top: r.topLogprobs ?? 0) : .none
         return try make(.chat, served, prompt, r.parameters, stream: r.stream,
                         includeUsage: r.streamOptions?.includeUsage ?? false, logprobs: logprobs,
-                        id: ResponseID.chatCompletion())
+                        id: ResponseID.chatCompletion(), grammar: grammar)
     }
 
     /// Parses and checks a legacy completion request.
@@ -47,14 +47,14 @@ struct CompletionJob: Sendable {
     /// Checks a parsed completion request against the models in `host` and tokenizes it.
     static func text(_ r: CompletionRequest, host: ModelHost) throws(APIError) -> CompletionJob {
         let served = try model(r.model, host)
-        try checkFormat(r.responseFormat)
+        let grammar = try checkFormat(r.responseFormat)
         guard !r.prompt.isEmpty else { throw APIError.invalidValue("prompt", "the prompt is empty") }
         let prompt = served.engine.promptTokens(r.prompt)
         guard !prompt.isEmpty else { throw APIError.invalidValue("prompt", "the prompt has no tokens") }
         let logprobs: Logprobs = r.logprobs.map { .legacy(top: $0) } ?? .none
         return try make(.text, served, prompt, r.parameters, stream: r.stream,
                         includeUsage: r.streamOptions?.includeUsage ?? false, logprobs: logprobs,
-                        id: ResponseID.completion())
+                        id: ResponseID.completion(), grammar: grammar)
     }
 
     private static func model(_ name: String, _ host: ModelHost) throws(APIError) -> ServedModel {
@@ -62,17 +62,13 @@ struct CompletionJob: Sendable {
         return served
     }
 
-    private static func checkFormat(_ format: ResponseFormat?) throws(APIError) {
-        switch format {
-        case nil, .text?: return
-        case .jsonObject?, .jsonSchema?:
-            throw APIError(status: 400, message: "response_format other than 'text' is not supported by this server yet",
-                           type: "invalid_request_error", param: "response_format", code: "unsupported_parameter")
-        }
+    private static func checkFormat(_ format: ResponseFormat?) throws(APIError) -> Grammar? {
+        try StructuredOutput.grammar(for: format)
     }
 
     private static func make(_ kind: Kind, _ served: ServedModel, _ prompt: [TokenID], _ p: GenerationParameters,
-                             stream: Bool, includeUsage: Bool, logprobs: Logprobs, id: String) throws(APIError) -> CompletionJob {
+                             stream: Bool, includeUsage: Bool, logprobs: Logprobs, id: String,
+                             grammar: Grammar?) throws(APIError) -> CompletionJob {
         let context = served.scheduler.config.contextSize
         // Never truncated: a prompt that leaves no room to generate is refused.
         guard prompt.count < context else {
@@ -94,7 +90,8 @@ struct CompletionJob: Sendable {
         case .none: top = nil
         case .chat(let k), .legacy(let k): top = k
         }
-        let sequence = SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampler: sampler, stop: p.stop, topLogprobs: top)
+        let sequence = SequenceRequest(prompt: prompt, maxTokens: maxTokens, sampler: sampler, stop: p.stop, topLogprobs: top,
+                                       grammar: grammar)
         return CompletionJob(kind: kind, served: served, sequence: sequence, stream: stream, includeUsage: includeUsage,
                              logprobs: logprobs, id: id, created: Int(Date().timeIntervalSince1970))
     }

@@ -87,6 +87,8 @@ public final class BatchScheduler: @unchecked Sendable {
         }
         let sampler: Sampler
         do { sampler = try Sampler(config: request.sampler) } catch { throw .invalidRequest(error.description) }
+        // Built here, on the caller's thread: the first request of a model also builds its vocabulary trie.
+        let constraint = request.grammar.map { TokenConstraint(grammar: $0, trie: TokenTrie.shared(for: engine.tokenizer)) }
 
         condition.lock()
         defer { condition.unlock() }
@@ -102,7 +104,7 @@ public final class BatchScheduler: @unchecked Sendable {
         continuation.onTermination = { [weak self] reason in
             if case .cancelled = reason { self?.cancel(id) }
         }
-        queue.append(Pending(id: id, request: request, sampler: sampler, continuation: continuation,
+        queue.append(Pending(id: id, request: request, sampler: sampler, constraint: constraint, continuation: continuation,
                              submitted: DispatchTime.now().uptimeNanoseconds))
         stats.queued = queue.count
         condition.signal()
@@ -373,7 +375,19 @@ public final class BatchScheduler: @unchecked Sendable {
     private func sample(_ r: Running, logits: ArraySlice<Float>) -> Bool {
         // Log-probabilities come from the raw distribution, so they are read before the sampler filters.
         var reported: (logprob: Float, top: [(id: TokenID, logprob: Float)])?
-        let id = r.sampler.sample(logits: Array(logits), history: r.history)
+        let id: TokenID
+        if let constraint = r.constraint {
+            // Structured output: a complete sentence that nothing may extend, or a dead end, ends here.
+            guard !constraint.isFinished,
+                  let picked = r.sampler.sample(logits: Array(logits), history: r.history, constraint: constraint) else {
+                end(r, .stop, flush: true)
+                return false
+            }
+            constraint.accept(picked)
+            id = picked
+        } else {
+            id = r.sampler.sample(logits: Array(logits), history: r.history)
+        }
         if let k = r.request.topLogprobs {
             logits.withUnsafeBufferPointer { buf in
                 reported = (LogProbs.logprob(of: id, in: buf), k > 0 ? LogProbs.top(buf, k: k) : [])
@@ -507,6 +521,7 @@ private struct Pending {
     let id: UInt64
     let request: SequenceRequest
     let sampler: Sampler
+    let constraint: TokenConstraint?
     let continuation: AsyncStream<SequenceEvent>.Continuation
     let submitted: UInt64
 }
@@ -530,6 +545,7 @@ private final class Running {
     let submitted: UInt64
     let admitted: UInt64
     var sampler: Sampler
+    let constraint: TokenConstraint?  // structured output: this sequence's grammar state
     var detokenizer: StreamingDetokenizer
     var stops: StopMatcher
     var prefilled: Int              // prompt tokens in the cache
@@ -551,6 +567,7 @@ private final class Running {
         submitted = p.submitted
         admitted = DispatchTime.now().uptimeNanoseconds
         sampler = p.sampler
+        constraint = p.constraint
         detokenizer = StreamingDetokenizer(tokenizer: tokenizer)
         stops = StopMatcher(stops: p.request.stop)
         prefilled = reused

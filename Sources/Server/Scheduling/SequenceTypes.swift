@@ -11,14 +11,17 @@ public struct SequenceRequest: Sendable {
     public var stop: [String]
     /// `nil`: no log-probabilities; `k`: the sampled token's and the `k` most likely alternatives'.
     public var topLogprobs: Int?
+    /// Structured output: the generated text must be a sentence of this grammar (`response_format`).
+    public var grammar: Grammar?
 
     public init(prompt: [TokenID], maxTokens: Int, sampler: SamplerConfig = .greedy, stop: [String] = [],
-                topLogprobs: Int? = nil) {
+                topLogprobs: Int? = nil, grammar: Grammar? = nil) {
         self.prompt = prompt
         self.maxTokens = maxTokens
         self.sampler = sampler
         self.stop = stop
         self.topLogprobs = topLogprobs
+        self.grammar = grammar
     }
 }
 

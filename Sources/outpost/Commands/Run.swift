@@ -54,10 +54,39 @@ extension Outpost {
 
         @OptionGroup var speculation: SpeculationOptionGroup
 
+        @Option(name: .customLong("json-schema"), help: "Constrain the output to JSON valid under this JSON Schema file.")
+        var jsonSchemaFile: String?
+
+        @Option(name: .customLong("grammar"), help: "Constrain the output to this GBNF grammar file (start rule 'root').")
+        var grammarFile: String?
+
+        @Flag(name: .customLong("json"), help: "Constrain the output to a JSON object (JSON mode).")
+        var json = false
+
         func validate() throws {
             guard (prompt == nil) != (chat == nil) else { throw ValidationError("give exactly one of --prompt or --chat") }
             guard system == nil || chat != nil else { throw ValidationError("--system goes with --chat") }
             guard maxTokens >= 0 else { throw ValidationError("--max-tokens must be non-negative") }
+            let constraints = [jsonSchemaFile != nil, grammarFile != nil, json].filter { $0 }.count
+            guard constraints <= 1 else { throw ValidationError("give at most one of --json-schema, --grammar and --json") }
+        }
+
+        /// The grammar the output must follow, if any.
+        private func loadGrammar() throws -> Grammar? {
+            func read(_ path: String) throws -> String {
+                guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                    throw CLIError("cannot read \(path)")
+                }
+                return text
+            }
+            do {
+                if let path = jsonSchemaFile { return try JSONSchemaCompiler.compile(schema: try read(path)) }
+                if let path = grammarFile { return try Grammar(gbnf: try read(path)) }
+                if json { return try JSONSchemaCompiler.jsonObjectGrammar() }
+            } catch let error as GrammarError {
+                throw CLIError(error.description)
+            }
+            return nil
         }
 
         func run() throws {
@@ -68,6 +97,7 @@ extension Outpost {
                 }
                 template = text
             }
+            let grammar = try loadGrammar()
             let engine = try common.loadEngine(contextSize: common.contextSize(), chatTemplate: template)
             let tokens: [TokenID]
             if let chat {
@@ -87,7 +117,7 @@ extension Outpost {
             config.presencePenalty = presencePenalty
             config.frequencyPenalty = frequencyPenalty
             config.seed = seed
-            var request = GenerationRequest(prompt: tokens, maxTokens: maxTokens, sampler: config, stop: stop)
+            var request = GenerationRequest(prompt: tokens, maxTokens: maxTokens, sampler: config, stop: stop, grammar: grammar)
             request.speculation = try speculation.configuration(options: common.modelOptions(contextSize: common.contextSize()))
             let out = FileHandle.standardOutput
             let result: GenerationResult
