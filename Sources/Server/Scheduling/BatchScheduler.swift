@@ -413,9 +413,10 @@ public final class BatchScheduler: @unchecked Sendable {
         return true
     }
 
-    /// Prompt-lookup drafts for a decoding sequence: never past its max tokens or its context.
+    /// Prompt-lookup drafts for a decoding sequence: never past its max tokens or its context. A
+    /// sequence under a grammar gets none: its tokens are chosen one at a time through its matcher.
     private func draftTokens(for r: Running) -> [TokenID] {
-        guard let spec = config.speculation else { return [] }
+        guard let spec = config.speculation, r.constraint == nil else { return [] }
         let room = min(spec.draftMax, r.request.maxTokens - r.generated - 1, r.slot.cache.capacity - r.slot.tokens.count - 2)
         guard room > 0 else { return [] }
         return PromptLookup(ngramMax: spec.ngramMax).propose(r.history, limit: room)
