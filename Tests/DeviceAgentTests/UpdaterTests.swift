@@ -101,15 +101,17 @@ final class UpdaterTests: XCTestCase {
             XCTAssertEqual(failure.code, "untrusted_signer")
             XCTAssertEqual(try SlotStore(root: root).activeSlot(), SlotStore.slotID(name: "m", version: "A", sha256: hexSHA256(a)))
             // A tampered artifact: the bytes served differ from the signed digest.
-            var tampered = b
+            // The refused artifact is not fetched again.
+            guard case .skippedFailed = await refusing.apply(Self.update(5, "B", b, port: port)) else { return XCTFail() }
+            // A tampered artifact: the bytes served differ from the signed digest.
+            let signed = randomBytes(30_000, seed: 14)
+            var tampered = signed
             tampered[100] ^= 0xFF
             files.put("C", tampered)
-            var c = Self.update(3, "C", b, port: port)
-            c.sizeBytes = Int64(tampered.count)
-            guard case .rejected(let f3) = await refusing.apply(c) else { return XCTFail() }
+            guard case .rejected(let f3) = await refusing.apply(Self.update(3, "C", signed, port: port)) else { return XCTFail() }
             XCTAssertEqual(f3.code, "digest_mismatch")
             // An update that cannot fit on disk is refused before any byte is fetched.
-            var huge = Self.update(4, "D", b, port: port)
+            var huge = Self.update(4, "D", randomBytes(10, seed: 15), port: port)
             huge.sizeBytes = Int64.max / 4
             guard case .rejected(let f4) = await refusing.apply(huge) else { return XCTFail() }
             XCTAssertEqual(f4.code, "insufficient_disk")
