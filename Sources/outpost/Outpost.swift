@@ -10,7 +10,7 @@ struct Outpost: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outpost",
         abstract: "Edge inference platform for generative AI.",
-        subcommands: [Run.self, Serve.self, Route.self, Inspect.self, PerplexityCommand.self, Check.self, BenchCommand.self, Logits.self]
+        subcommands: [Run.self, Serve.self, Route.self, Inspect.self, PerplexityCommand.self, Check.self, BenchCommand.self, Logits.self, Quantize.self, QualityCommand.self, Variants.self, PlanCommand.self]
     )
 }
 
