@@ -15,7 +15,7 @@ final class QuantizationRecipeTests: XCTestCase {
             for (n, d) in [("attn_norm", [dim]), ("attn_q", [dim, dim]), ("attn_k", [dim, dim / 4]), ("attn_v", [dim, dim / 4]),
                            ("attn_output", [dim, dim]), ("ffn_gate", [dim, ffn]), ("ffn_up", [dim, ffn]), ("ffn_down", [ffn, dim]),
                            ("ffn_norm", [dim])] {
-                list.append(try GGUFTensorInfo(name: "blk.\(l).\(n).weight", dimensions: d, type: .f16, offset: 0))
+                list.append(try GGUFTensorInfo(name: "blk.\(l).\(n).weight", dimensions: d, type: d.count == 1 ? .f32 : .f16, offset: 0))
             }
         }
         return list

@@ -42,7 +42,7 @@ final class QuantizeRoundTripTests: XCTestCase {
             let generated = try Generator(engine: engine).generate(
                 GenerationRequest(prompt: engine.promptTokens("The capital of France is"), maxTokens: 8, stopAtEndOfGeneration: false),
                 contextSize: 64)
-            XCTAssertEqual(generated.generatedTokens, 8)
+            XCTAssertEqual(generated.tokens.count, 8)
             XCTAssertFalse(generated.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(preset) generated \(generated.text.debugDescription)")
             XCTAssertEqual(engine.promptTokens("The capital of France is"), prompt)
             // Two chunks of 128 tokens: 126 scored positions.
