@@ -15,7 +15,7 @@ extension Outpost {
         var latencySLO: Double?
 
         @Option(name: .customLong("data-class"), help: "public, internal or restricted.")
-        var dataClass: DataClass = .internal
+        var dataClass: Planning.DataClass = .internal
 
         @Option(name: .customLong("tokens-per-day"), help: "Tokens processed per day.")
         var tokensPerDay: Double?
@@ -48,7 +48,7 @@ extension Outpost {
         var json = false
 
         func validate() throws {
-            if let ram = deviceRAM, !(ram.isFinite && ram > 0 && ram < 1 << 20) { throw ValidationError("--device-ram must be a positive number of GB") }
+            if let ram = deviceRAM, !(ram.isFinite && ram > 0 && ram < 1_048_576) { throw ValidationError("--device-ram must be a positive number of GB") }
             guard (2...(1 << 20)).contains(ctx) else { throw ValidationError("--ctx must be between 2 and 1048576") }
             for m in models where !FileManager.default.fileExists(atPath: m) { throw ValidationError("model file not found: \(m)") }
         }
@@ -87,12 +87,12 @@ extension Outpost {
                 print("economics (30-day months):")
                 for line in e.arithmetic { print("  \(line)") }
             }
-            if let v = plan.variant { print("local variant: \(v.name) (\(mib(v.memoryBytes)) MiB at \(ctx) tokens)") }
+            if let v = plan.variant { print("local variant: \(v.name) (\(mib(v.memoryBytes)) at \(ctx) tokens)") }
             print("router config:")
             print(plan.routerConfig)
         }
     }
 }
 
-extension DataClass: ExpressibleByArgument {}
-extension TaskKind: ExpressibleByArgument {}
+extension Planning.DataClass: ExpressibleByArgument {}
+extension Planning.TaskKind: ExpressibleByArgument {}

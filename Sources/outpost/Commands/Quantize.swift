@@ -47,21 +47,32 @@ extension Outpost {
                 throw CLIError(error.description)
             }
             print(QuantizeSummary.recipe(report.recipe, verbose: verbose))
-            print("input:  \(mib(report.inputFileBytes)) MiB (\(model))")
-            print("output: \(mib(report.outputFileBytes)) MiB (\(out)), \(fixed(report.bitsPerWeight, 2)) bits per weight over \(report.parameterCount) parameters")
+            print("input:  \(mib(report.inputFileBytes)) (\(model))")
+            print("output: \(mib(report.outputFileBytes)) (\(out)), \(fixed(report.bitsPerWeight, 2)) bits per weight over \(report.parameterCount) parameters")
             print("time:   \(fixed(report.seconds, 1)) s on \(threads) threads")
         }
     }
 }
 
-func mib(_ bytes: Int) -> String { fixed(Double(bytes) / 1_048_576, 2) }
-
-/// Text of a recipe for the CLI.
+/// Text of a recipe for the CLI: type counts, then the rule and fallback changes (grouped unless verbose).
 enum QuantizeSummary {
     static func recipe(_ recipe: QuantizationRecipe, verbose: Bool) -> String {
         var lines = ["recipe \(recipe.preset.rawValue): " + recipe.typeCounts.map { "\($0.type) ×\($0.count)" }.joined(separator: ", ")]
-        for e in recipe.entries where verbose || e.note != nil {
-            lines.append("  \(e.name) \(e.dimensions): \(e.targetType)" + (e.note.map { "  (\($0))" } ?? ""))
+        if verbose {
+            for e in recipe.entries {
+                lines.append("  \(e.name) \(e.dimensions): \(e.targetType)" + (e.note.map { "  (\($0))" } ?? ""))
+            }
+            return lines.joined(separator: "\n")
+        }
+        var groups: [(key: String, names: [String])] = []
+        for e in recipe.entries {
+            guard let note = e.note else { continue }
+            let key = note == "rule" ? "\(e.targetType) by llama.cpp's rules" : note
+            if let i = groups.firstIndex(where: { $0.key == key }) { groups[i].names.append(e.name) } else { groups.append((key, [e.name])) }
+        }
+        for g in groups {
+            let shown = g.names.prefix(3).joined(separator: ", ") + (g.names.count > 3 ? ", …" : "")
+            lines.append("  \(g.key): \(g.names.count) tensors (\(shown))")
         }
         return lines.joined(separator: "\n")
     }
