@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One-way layout: outpost (CLI) -> Server, Bench -> Inference -> GGUF, CKernels; Server -> OpenAIAPI;
-// outpost -> ControlPlane -> FleetCore -> Inference; outpost -> ModelTools -> Bench, Inference; outpost -> Planning (no dependencies).
+// outpost -> ControlPlane -> FleetCore -> Inference.
 let package = Package(
     name: "Outpost",
     platforms: [.macOS(.v14)],
