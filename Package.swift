@@ -40,6 +40,10 @@ let package = Package(
         .target(name: "GGUF"),
         .target(name: "Inference", dependencies: ["GGUF", "CKernels"]),
         .target(name: "Bench", dependencies: ["Inference"]),
+        // Model optimization: quantize GGUF files (llama.cpp's presets), ladders of variants, reports.
+        .target(name: "ModelTools", dependencies: ["GGUF", "Inference", "Bench"]),
+        // Edge-vs-cloud decision framework: pure logic over values, no I/O.
+        .target(name: "Planning"),
         // OpenAI-compatible wire types: strict request parsing, responses, stream chunks, errors.
         .target(name: "OpenAIAPI"),
         // Routing policy, data classification and PII detection, redaction, circuit breakers, budgets.
@@ -92,6 +96,7 @@ let package = Package(
             name: "outpost",
             dependencies: [
                 "Inference", "Bench", "GGUF", "Server", "Routing", "OpenAIAPI", "FleetCore", "ControlPlane", "DeviceAgent",
+                "ModelTools", "Planning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -133,6 +138,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        .testTarget(name: "ModelToolsTests", dependencies: ["ModelTools", "Bench", "Inference", "GGUF", "TestSupport"]),
+        .testTarget(name: "PlanningTests", dependencies: ["Planning", "Server", "Routing"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "GGUF", "CKernels", "TestSupport", "Bench"]),
     ]
 )

@@ -11,6 +11,7 @@ struct Outpost: AsyncParsableCommand {
         commandName: "outpost",
         abstract: "Edge inference platform for generative AI.",
         subcommands: [Run.self, Serve.self, Route.self, Inspect.self, PerplexityCommand.self, Check.self, BenchCommand.self, Logits.self,
+                      Quantize.self, QualityCommand.self, Variants.self, PlanCommand.self,
                       Keygen.self, Sign.self, Verify.self, Fleet.self, AgentCommand.self]
     )
 }
