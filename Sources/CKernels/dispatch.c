@@ -216,9 +216,19 @@ void ok_matmul(int wtype, int64_t k, const void *w, size_t w_stride, int64_t row
 void ok_matmul_columns(int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                        const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     const ok_kernel_table *t = current();
-    for (int64_t c = 0; c < cols; ++c)
-        matmul_with(t, wtype, k, w, w_stride, rows, (const char *)act + (size_t)c * act_stride, act_stride, 1,
-                    out + c * ld_out, ld_out);
+    /* Each column exactly as a one-column call computes it (every output row is its own dot product), but
+     * over tiles of rows small enough to stay in L2: the tile is read from memory once for all columns,
+     * so verifying several drafted tokens costs little more than decoding one. */
+    const int64_t tile_bytes = 192 * 1024;
+    int64_t tile = w_stride > 0 ? tile_bytes / (int64_t)w_stride : rows;
+    tile = tile < 16 ? 16 : tile - tile % 16;
+    for (int64_t r0 = 0; r0 < rows; r0 += tile) {
+        const int64_t n = rows - r0 < tile ? rows - r0 : tile;
+        const char *wt = (const char *)w + (size_t)r0 * w_stride;
+        for (int64_t c = 0; c < cols; ++c)
+            matmul_with(t, wtype, k, wt, w_stride, n, (const char *)act + (size_t)c * act_stride, act_stride, 1,
+                        out + c * ld_out + r0, ld_out);
+    }
 }
 
 void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,

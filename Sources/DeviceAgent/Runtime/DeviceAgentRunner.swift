@@ -26,9 +26,18 @@ public struct DeviceAgentRunner: Sendable {
         let downloader = ArtifactDownloader(client: http, faults: configuration.faults)
         let activator = ServerModelActivator(host: server.host, servedName: configuration.servedName,
                                              configuration: serverConfig)
+        let progressLogger = logger
+        let lastDecile = ManagedCounter()
         let updater = try Updater(slots: slots, downloader: downloader,
                                   verifier: ManifestArtifactVerifier(trustRoot: configuration.trustRoot),
-                                  health: ModelHealthChecker(), activator: activator, faults: configuration.faults)
+                                  health: ModelHealthChecker(), activator: activator, faults: configuration.faults,
+                                  progress: { p in
+                                      // One line per tenth of the artifact.
+                                      let decile = p.total > 0 ? Int(p.received * 10 / p.total) : 0
+                                      if lastDecile.exchange(decile) != decile {
+                                          progressLogger.notice("download \(decile * 10)%: \(p.received) of \(p.total) bytes\(p.resumedFrom > 0 ? " (resumed at \(p.resumedFrom))" : "")")
+                                      }
+                                  })
         let loop = AgentLoop(configuration: configuration, updater: updater, telemetry: telemetry,
                              aggregator: aggregator, http: http, logger: logger)
         do {
@@ -49,5 +58,19 @@ struct AgentService: Service {
         await cancelWhenGracefulShutdown {
             await loop.run()
         }
+    }
+}
+
+/// A counter shared with a progress callback.
+final class ManagedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = -1
+    /// Stores `v` and returns the previous value.
+    func exchange(_ v: Int) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let old = value
+        value = v
+        return old
     }
 }

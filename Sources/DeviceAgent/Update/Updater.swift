@@ -74,11 +74,13 @@ public actor Updater {
     let activator: any ModelActivator
     let faults: FaultPoints
     let now: @Sendable () -> Date
+    let progress: @Sendable (DownloadProgress) -> Void
     public private(set) var state: AgentState
 
     public init(slots: SlotStore, downloader: ArtifactDownloader, verifier: any ArtifactVerifier,
                 health: any HealthChecker, activator: any ModelActivator, faults: FaultPoints = FaultPoints(),
-                now: @escaping @Sendable () -> Date = { Date() }) throws(AgentError) {
+                now: @escaping @Sendable () -> Date = { Date() },
+                progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in }) throws(AgentError) {
         self.slots = slots
         stateStore = AgentStateStore(directory: slots.root)
         self.downloader = downloader
@@ -87,6 +89,7 @@ public actor Updater {
         self.activator = activator
         self.faults = faults
         self.now = now
+        self.progress = progress
         state = try stateStore.load()
     }
 
@@ -161,7 +164,7 @@ public actor Updater {
                                      keepStaged: ["\(update.sha256.lowercased()).partial", "\(update.sha256.lowercased()).download"])
                 let file = try await downloader.fetch(url: update.artifactURL, sha256: update.sha256,
                                                       size: update.sizeBytes, into: slots.stagingDirectory,
-                                                      headers: update.downloadHeaders)
+                                                      headers: update.downloadHeaders, progress: progress)
                 pending.phase = .verifying
                 try persist(pending)
                 do { try verifier.verify(file: file, update: update, now: now()) } catch {

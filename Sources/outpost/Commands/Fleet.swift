@@ -107,8 +107,14 @@ struct FleetPublish: AsyncParsableCommand {
     var signingKey: String
     @Option(name: .customLong("eval-text"), help: "UTF-8 text to measure perplexity on (the quality figure placement's floor uses).")
     var evalText: String?
-    @Option(help: "Reference variant for KL divergence (not supported yet: no KL helper exists; the figure is left out).")
+    @Option(help: "Reference GGUF (e.g. the F16 or Q8_0 source) to measure KL divergence against on --eval-text.")
     var reference: String?
+    @Option(name: .customLong("health-prompt"), help: "Prompt of the health probe devices run after activating this variant.")
+    var healthPrompt: String = "The capital of France is"
+    @Option(name: .customLong("health-expect"), help: "Expected start of the probe's greedy output (default: this variant's own output, measured now).")
+    var healthExpect: String?
+    @Option(name: .customLong("health-max-ms"), help: "Latency bound of the probe (load and generation) on a device.")
+    var healthMaxMs: Double = 30_000
     @Option(help: "Context size for the perplexity measurement.")
     var ctx: Int = 512
     @Option(name: .customLong("requires"), help: "CPU feature the variant needs (repeatable), e.g. avx2.")
@@ -128,15 +134,26 @@ struct FleetPublish: AsyncParsableCommand {
         let token = try readSecret(adminTokenFile, what: "admin token")
         let key: SigningKey
         do { key = try SigningKey(pemOrBase64File: signingKey) } catch { throw CLIError("signing key \(signingKey): \(error)") }
-        if reference != nil {
-            printError("note: --reference is ignored: Outpost has no KL-divergence helper yet, so klDivergence is left out")
-        }
+        if reference != nil && evalText == nil { throw CLIError("--reference needs --eval-text (the text both models are compared on)") }
+        Kernels.initialize(forceGeneric: false)
         var perplexity: Double?
-        if let evalText {
+        var kl: Double?
+        if let evalText, let reference {
             guard let data = FileManager.default.contents(atPath: evalText), let text = String(data: data, encoding: .utf8) else {
                 throw CLIError("cannot read --eval-text \(evalText) as UTF-8")
             }
-            Kernels.initialize(forceGeneric: false)
+            let options = ModelOptions(threads: ProcessInfo.processInfo.activeProcessorCount, maxBatch: min(512, ctx))
+            do {
+                let r = try Quality.compare(reference: try Engine(path: reference, options: options),
+                                            candidate: try Engine(path: model, options: options), text: text, contextSize: ctx)
+                perplexity = r.candidatePerplexity
+                kl = r.klMean
+                printError("perplexity \(fixed(r.candidatePerplexity, 4)) (reference \(fixed(r.referencePerplexity, 4))), KL divergence mean \(fixed(r.klMean, 5)) over \(r.scoredTokens) tokens")
+            } catch { throw CLIError(error.description) }
+        } else if let evalText {
+            guard let data = FileManager.default.contents(atPath: evalText), let text = String(data: data, encoding: .utf8) else {
+                throw CLIError("cannot read --eval-text \(evalText) as UTF-8")
+            }
             let engine: Engine
             do {
                 engine = try Engine(path: model, options: ModelOptions(threads: ProcessInfo.processInfo.activeProcessorCount, maxBatch: min(512, ctx)))
@@ -150,13 +167,18 @@ struct FleetPublish: AsyncParsableCommand {
         let url = URL(fileURLWithPath: model)
         let facts: VariantFacts
         do {
-            facts = try VariantFacts.read(modelAt: url, name: name, version: version, requiredFeatures: requiredFeatures, perplexity: perplexity)
+            facts = try VariantFacts.read(modelAt: url, name: name, version: version, requiredFeatures: requiredFeatures,
+                                          perplexity: perplexity, klDivergence: kl)
         } catch { throw CLIError(error.description) }
+        let probe = try healthProbe()
+        printError("health probe: \(String(reflecting: probe.prompt)) must continue with \(String(reflecting: probe.expectedPrefix)) within \(Int(probe.maxLatencyMs)) ms")
         let manifest: DSSEEnvelope
         do {
-            manifest = try ModelManifest.sign(files: [url], name: name, version: version, key: key, now: Date(),
-                                              validFor: validDays * 86_400, quantization: facts.quantization,
-                                              parameterCount: facts.parameterCount)
+            var statement = try ModelManifest.make(files: [url], name: name, version: version, now: Date(),
+                                                   validFor: validDays * 86_400, quantization: facts.quantization,
+                                                   parameterCount: facts.parameterCount)
+            statement.predicate.healthProbe = probe
+            manifest = try statement.signed(with: key)
         } catch { throw CLIError("signing the manifest: \(error)") }
         let client = FleetHTTPClient(baseURL: controlPlane)
         do {
@@ -176,6 +198,24 @@ struct FleetPublish: AsyncParsableCommand {
             throw CLIError("publishing to \(controlPlane): \(error)")
         }
         await client.shutdown()
+    }
+}
+
+extension FleetPublish {
+    /// The probe devices run after activating this variant: the expected text is given, or this variant's
+    /// own greedy output now (so a device whose runtime or file produces something else fails it).
+    func healthProbe() throws -> HealthProbe {
+        if let healthExpect { return HealthProbe(prompt: healthPrompt, expectedPrefix: healthExpect, maxTokens: 4, maxLatencyMs: healthMaxMs) }
+        do {
+            let engine = try Engine(path: model, options: ModelOptions(threads: ProcessInfo.processInfo.activeProcessorCount, maxBatch: 64))
+            let ids = engine.promptTokens(healthPrompt)
+            let result = try Generator(engine: engine).generate(
+                GenerationRequest(prompt: ids, maxTokens: 4, sampler: .greedy, stopAtEndOfGeneration: false),
+                contextSize: ids.count + 8)
+            return HealthProbe(prompt: healthPrompt, expectedPrefix: result.text, maxTokens: 4, maxLatencyMs: healthMaxMs)
+        } catch {
+            throw CLIError("computing the health probe: \(error)")
+        }
     }
 }
 
