@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import Crypto
+import FleetCore
 import Foundation
 import NIOCore
 #if canImport(Glibc)
@@ -126,22 +126,10 @@ public struct ArtifactDownloader: Sendable {
         if offset < size { throw .truncatedDownload(expected: size, received: offset) }
     }
 
-    /// Hex sha256 of a file, streamed in 1 MiB reads.
-    public static func sha256(of url: URL) throws(AgentError) -> String {
-        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(operation: "open", path: url.path, reason: errnoText()) }
-        defer { close(fd) }
-        var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", path: url.path, reason: errnoText())
-            }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    /// Hex sha256 of a file (FleetCore's streamed digest), as an agent error.
+    static func sha256(of url: URL) throws(AgentError) -> String {
+        do { return try FileDigest.sha256(of: url).hex } catch {
+            throw .io(operation: "sha256", path: url.path, reason: error.description)
         }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
     }
 }
