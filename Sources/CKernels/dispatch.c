@@ -203,7 +203,10 @@ static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const vo
         for (int64_t c = 0; c < cols; ++c) {
             const void *a = ab + (size_t)c * act_stride;
             float *o = out + c * ld_out;
-            for (int64_t r = r0; r < r1; ++r) o[r] = dot(k, wb + (size_t)r * w_stride, a);
+            for (int64_t r = r0; r < r1; ++r) {
+                if (c == 0) ok_prefetch_row(wb + (size_t)r * w_stride, w_stride);
+                o[r] = dot(k, wb + (size_t)r * w_stride, a);
+            }
         }
     }
 }

@@ -88,6 +88,7 @@ void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, in
     const __m512i si1 = _mm512_add_epi32(si0, _mm512_set1_epi32(4));
     for (int64_t r = 0; r < rows; ++r) {
         const block_q4_1 *x = (const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride);
+        ok_prefetch_row(x, w_stride);
         __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
         __m256 offv = _mm256_setzero_ps();
         for (int64_t g = 0; g < groups; ++g) {
@@ -168,6 +169,7 @@ void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, in
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     for (int64_t r = 0; r < rows; ++r) {
         const block_q5_0 *x = (const block_q5_0 *)((const uint8_t *)w + (size_t)r * w_stride);
+        ok_prefetch_row(x, w_stride);
         __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
         for (int64_t g = 0; g < quads; ++g) {
             const uint8_t *xb = (const uint8_t *)(x + 4 * g);

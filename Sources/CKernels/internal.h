@@ -66,6 +66,17 @@ _Static_assert(sizeof(block_q8_K) == 292, "q8_K layout");
 
 /* ---- scalar conversions (exact ggml semantics) ---- */
 
+/* Decode streams every weight row from memory once per token. A GEMV that asks for the bytes of the row
+ * OK_PREFETCH_DISTANCE ahead of the one it computes keeps the loads in flight across row, chunk and matrix
+ * starts, where the hardware prefetcher has not yet seen a stream (measured on SmolLM2 Q4_1 decode, two
+ * threads: 177 -> 188-196 tokens/s for distances of 1-4 KiB). Past the end of the matrix it only touches
+ * nearby mapped bytes or nothing (a prefetch never faults). */
+#define OK_PREFETCH_DISTANCE 4096
+static inline void ok_prefetch_row(const void *row, size_t bytes) {
+    const char *p = (const char *)row + OK_PREFETCH_DISTANCE;
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
+}
+
 static inline uint32_t ok_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float ok_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 

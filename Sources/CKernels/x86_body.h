@@ -216,7 +216,11 @@ void OK_TARGET OK_FN(ok_gemv_q4_1)(int64_t k, const void *w, size_t w_stride, in
     float yd[OK_GEMV_MAX_BLOCKS], ys[OK_GEMV_MAX_BLOCKS];
     block_halves(act, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, yd);
     block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
-    for (int64_t r = 0; r < rows; ++r) out[r] = q4_1_row((const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride), act, yd, ys, nb);
+    for (int64_t r = 0; r < rows; ++r) {
+        const uint8_t *row = (const uint8_t *)w + (size_t)r * w_stride;
+        ok_prefetch_row(row, w_stride);
+        out[r] = q4_1_row((const block_q4_1 *)row, act, yd, ys, nb);
+    }
 }
 #endif
 
