@@ -51,7 +51,8 @@
 static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_EXTRAS);
 #if OK_HAVE_X86_KERNELS
 static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_EXTRAS(avx2));
-static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512, , [OK_T_Q5_0] = ok_gemv_q5_0_avx512));
+static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512, , [OK_T_Q5_0] = ok_gemv_q5_0_avx512)
+                                                          .gemv_cols = {[OK_T_Q4_1] = ok_gemv_cols_q4_1_avx512},);
 #endif
 #if OK_HAVE_NEON_KERNELS
 static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_EXTRAS);
@@ -173,6 +174,12 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
 #define OK_GEMV_MAX_COLS 2
 #endif
 
+/* Most columns that take a multi-column GEMV (one pass over the weights for all of them, no repacking)
+ * instead of the tiled GEMM. */
+#ifndef OK_GEMV_COLS_MAX_COLS
+#define OK_GEMV_COLS_MAX_COLS 4
+#endif
+
 /* Row tile of the fallback matmul: a few weight rows stay hot in cache while every activation column passes. */
 #define OK_MATMUL_ROW_TILE 4
 
@@ -186,6 +193,10 @@ static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const vo
     if (wtype < 0 || wtype >= OK_T_COUNT) return;
     /* A few columns (a decode batch of several sequences): the GEMV once per column over this call's rows,
      * which stay in cache after the first column. Each column is then bit for bit what it would be alone. */
+    if (t->gemv_cols[wtype] && cols <= OK_GEMV_COLS_MAX_COLS) {
+        t->gemv_cols[wtype](k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
+        return;
+    }
     if (t->gemv[wtype] && cols <= OK_GEMV_MAX_COLS) {
         for (int64_t c = 0; c < cols; ++c)
             t->gemv[wtype](k, w, w_stride, rows, (const char *)act + (size_t)c * act_stride, out + c * ld_out);
@@ -228,6 +239,10 @@ void ok_matmul_columns(int wtype, int64_t k, const void *w, size_t w_stride, int
     for (int64_t r0 = 0; r0 < rows; r0 += tile) {
         const int64_t n = rows - r0 < tile ? rows - r0 : tile;
         const char *wt = (const char *)w + (size_t)r0 * w_stride;
+        if (t->gemv_cols[wtype]) {
+            t->gemv_cols[wtype](k, wt, w_stride, n, act, act_stride, cols, out + r0, ld_out);
+            continue;
+        }
         for (int64_t c = 0; c < cols; ++c)
             matmul_with(t, wtype, k, wt, w_stride, n, (const char *)act + (size_t)c * act_stride, act_stride, 1,
                         out + c * ld_out + r0, ld_out);

@@ -48,66 +48,124 @@ static inline OK_TARGET void act_quads(const void *y, size_t stride, size_t qs, 
     }
 }
 
-/* sum over four blocks of d_block * (int dot of the block), as 16 lanes added to acc. */
-static inline __attribute__((always_inline)) OK_TARGET __m512 q4_1_quad(__m512i q, const uint8_t *ya, __m512 scales,
-                                                                        __m512 acc) {
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
-    const __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-    __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(ya));
-    p = _mm512_dpbusd_epi32(p, hi, _mm512_loadu_si512(ya + 64));
-    return _mm512_fmadd_ps(scales, _mm512_cvtepi32_ps(p), acc);
+/* Activation blocks a column's layout (float scales, quad-ordered quants) holds on the stack: 10 KiB a
+ * column. Longer rows are cut into segments of this many blocks whose sums are added in order: the same
+ * cut for one column or several, so the columns of a multi-column call stay their one-column results. */
+#define OK_Q4_1_COL_BLOCKS 256
+#define OK_Q4_1_MAX_COLS 4
+
+typedef struct {
+    float yd[OK_Q4_1_COL_BLOCKS], ys[OK_Q4_1_COL_BLOCKS];
+    uint8_t ya[OK_Q4_1_COL_BLOCKS * QK32] __attribute__((aligned(64)));
+    const block_q8_1 *y;
+} q4_1_column;
+
+static inline OK_TARGET void q4_1_column_prepare(const block_q8_1 *y, int64_t nb, q4_1_column *col) {
+    col->y = y;
+    block_halves(y, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, col->yd);
+    block_halves(y, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, col->ys);
+    act_quads(y, sizeof(block_q8_1), offsetof(block_q8_1, qs), (nb / 8) * 2, col->ya);
 }
 
-void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
-    const block_q8_1 *y = act;
-    const int64_t nb = k / QK32;
-    if (nb > OK_GEMV_MAX_BLOCKS) {
-        /* segments of the row: each segment's sum added in order (the same for every row and for vec_dot) */
-        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
-        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
-            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
-            float part[64];
-            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
-                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
-                ok_gemv_q4_1_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q4_1),
-                                    w_stride, m, y + b0, part);
-                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
-            }
-        }
-        return;
-    }
-    float yd[OK_GEMV_MAX_BLOCKS], ys[OK_GEMV_MAX_BLOCKS];
-    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
-    block_halves(act, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, yd);
-    block_halves(act, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, ys);
+/* C columns (1..4; a constant in each instance) against `rows` weight rows of nb <= 256 blocks. A row's
+ * quants are gathered and split into nibbles once; each column then takes exactly the operations, in the
+ * same order, that a one-column call takes, so every column is bit for bit its own GEMV (and vec_dot). */
+static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int C, int64_t nb, const void *w,
+                                                                      size_t w_stride, int64_t rows,
+                                                                      const q4_1_column *col, float *out,
+                                                                      int64_t ld_out) {
     const int64_t groups = nb / 8;
-    act_quads(y, sizeof(block_q8_1), offsetof(block_q8_1, qs), groups * 2, ya);
     /* first quad of a group: bytes 0..79 of its 160, from loads at 0 and 64; second: bytes 80..159 from 64 and 96 */
     const __m512i qi0 = q4_1_quant_index(0, 0, 64), qi1 = q4_1_quant_index(4, 64, 96);
     const __m512i si0 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i si1 = _mm512_add_epi32(si0, _mm512_set1_epi32(4));
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
     for (int64_t r = 0; r < rows; ++r) {
         const block_q4_1 *x = (const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride);
         ok_prefetch_row(x, w_stride);
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-        __m256 offv = _mm256_setzero_ps();
+        __m512 acc0[OK_Q4_1_MAX_COLS], acc1[OK_Q4_1_MAX_COLS];
+        __m256 offv[OK_Q4_1_MAX_COLS];
+        for (int c = 0; c < C; ++c) {
+            acc0[c] = _mm512_setzero_ps();
+            acc1[c] = _mm512_setzero_ps();
+            offv[c] = _mm256_setzero_ps();
+        }
         for (int64_t g = 0; g < groups; ++g) {
             const block_q4_1 *xg = x + 8 * g;
             const uint8_t *xb = (const uint8_t *)xg;
             OK_Q4_1_SCALES(xg, xd, xm)
-            const __m512 dd = _mm512_castps256_ps512(_mm256_mul_ps(xd, _mm256_loadu_ps(yd + 8 * g)));
-            offv = _mm256_fmadd_ps(xm, _mm256_loadu_ps(ys + 8 * g), offv);
-            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 64), c = _mm512_loadu_si512(xb + 96);
-            acc0 = q4_1_quad(_mm512_permutex2var_epi16(a, qi0, b), ya + 256 * g, _mm512_permutexvar_ps(si0, dd), acc0);
-            acc1 = q4_1_quad(_mm512_permutex2var_epi16(b, qi1, c), ya + 256 * g + 128, _mm512_permutexvar_ps(si1, dd), acc1);
+            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 64), e = _mm512_loadu_si512(xb + 96);
+            const __m512i q0 = _mm512_permutex2var_epi16(a, qi0, b), q1 = _mm512_permutex2var_epi16(b, qi1, e);
+            const __m512i lo0 = _mm512_and_si512(q0, m4), hi0 = _mm512_and_si512(_mm512_srli_epi16(q0, 4), m4);
+            const __m512i lo1 = _mm512_and_si512(q1, m4), hi1 = _mm512_and_si512(_mm512_srli_epi16(q1, 4), m4);
+            for (int c = 0; c < C; ++c) {
+                const uint8_t *ya = col[c].ya + 256 * g;
+                const __m512 dd = _mm512_castps256_ps512(_mm256_mul_ps(xd, _mm256_loadu_ps(col[c].yd + 8 * g)));
+                offv[c] = _mm256_fmadd_ps(xm, _mm256_loadu_ps(col[c].ys + 8 * g), offv[c]);
+                __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo0, _mm512_load_si512(ya));
+                p = _mm512_dpbusd_epi32(p, hi0, _mm512_load_si512(ya + 64));
+                acc0[c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(si0, dd), _mm512_cvtepi32_ps(p), acc0[c]);
+                p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo1, _mm512_load_si512(ya + 128));
+                p = _mm512_dpbusd_epi32(p, hi1, _mm512_load_si512(ya + 192));
+                acc1[c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(si1, dd), _mm512_cvtepi32_ps(p), acc1[c]);
+            }
         }
-        float tail = 0;
-        for (int64_t ib = 8 * groups; ib < nb; ++ib) {
-            const __m256i p = dot_u8s8(nibbles32(x[ib].qs), load256(y[ib].qs));
-            tail += half(x[ib].d) * yd[ib] * (float)hsum_epi32(p) + half(x[ib].m) * ys[ib];
+        for (int c = 0; c < C; ++c) {
+            float tail = 0;
+            for (int64_t ib = 8 * groups; ib < nb; ++ib) {
+                const __m256i p = dot_u8s8(nibbles32(x[ib].qs), load256(col[c].y[ib].qs));
+                tail += half(x[ib].d) * col[c].yd[ib] * (float)hsum_epi32(p) + half(x[ib].m) * col[c].ys[ib];
+            }
+            out[c * ld_out + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[c], acc1[c])) + hsum_ps(offv[c]) + tail;
         }
-        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + hsum_ps(offv) + tail;
     }
+}
+
+/* out[c * ld_out + r] = dot(row r, column c) for up to four activation columns `act_stride` bytes apart. */
+static OK_TARGET void q4_1_gemv_cols(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                                     size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    const int64_t nb = k / QK32;
+    if (nb > OK_Q4_1_COL_BLOCKS) {
+        /* segments of the row: each segment's sum added in order (the same for every row, column and vec_dot) */
+        for (int64_t c = 0; c < cols; ++c)
+            for (int64_t r = 0; r < rows; ++r) out[c * ld_out + r] = 0;
+        for (int64_t b0 = 0; b0 < nb; b0 += OK_Q4_1_COL_BLOCKS) {
+            const int64_t seg = nb - b0 < OK_Q4_1_COL_BLOCKS ? nb - b0 : OK_Q4_1_COL_BLOCKS;
+            float part[OK_Q4_1_MAX_COLS * 64];
+            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
+                q4_1_gemv_cols(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q4_1),
+                               w_stride, m, (const uint8_t *)act + (size_t)b0 * sizeof(block_q8_1), act_stride, cols,
+                               part, 64);
+                for (int64_t c = 0; c < cols; ++c)
+                    for (int64_t r = 0; r < m; ++r) out[c * ld_out + r0 + r] += part[c * 64 + r];
+            }
+        }
+        return;
+    }
+    q4_1_column col[OK_Q4_1_MAX_COLS];
+    for (int64_t c = 0; c < cols; ++c)
+        q4_1_column_prepare((const block_q8_1 *)((const uint8_t *)act + (size_t)c * act_stride), nb, &col[c]);
+    switch (cols) {
+    case 1: q4_1_rows(1, nb, w, w_stride, rows, col, out, ld_out); break;
+    case 2: q4_1_rows(2, nb, w, w_stride, rows, col, out, ld_out); break;
+    case 3: q4_1_rows(3, nb, w, w_stride, rows, col, out, ld_out); break;
+    case 4: q4_1_rows(4, nb, w, w_stride, rows, col, out, ld_out); break;
+    default: break;
+    }
+}
+
+void OK_TARGET ok_gemv_cols_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                                        size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    for (int64_t c0 = 0; c0 < cols; c0 += OK_Q4_1_MAX_COLS) {
+        const int64_t n = cols - c0 < OK_Q4_1_MAX_COLS ? cols - c0 : OK_Q4_1_MAX_COLS;
+        q4_1_gemv_cols(k, w, w_stride, rows, (const uint8_t *)act + (size_t)c0 * act_stride, act_stride, n,
+                       out + c0 * ld_out, ld_out);
+    }
+}
+
+void OK_TARGET ok_gemv_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    q4_1_gemv_cols(k, w, w_stride, rows, act, 0, 1, out, rows);
 }
 
 float OK_TARGET ok_vec_dot_q4_1_avx512(int64_t n, const void *w, const void *act) {

@@ -157,6 +157,9 @@ typedef struct {
     ok_gemm_fn gemm[OK_T_COUNT];       /* tiled matmul by weight type; NULL: ok_matmul loops over vec_dot */
     /* one activation column (decode) by weight type, bit for bit the vec_dot per row; NULL: the vec_dot loop */
     void (*gemv[OK_T_COUNT])(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out);
+    /* a few activation columns (decode batches, drafted rows) in one pass over the weights, each column bit
+     * for bit the type's gemv alone (ok_gemm_fn's contract, any number of columns); NULL: gemv per column */
+    ok_gemm_fn gemv_cols[OK_T_COUNT];
     /* activation quantizers by type (q8_0, q8_1, q8_K), bit-identical to the reference; NULL: reference */
     void (*quantize[OK_T_COUNT])(const float *x, void *y, int64_t n);
     /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
@@ -232,6 +235,9 @@ OK_DECLARE_GEMM(avx2)
 OK_DECLARE_GEMM(avx512)
 /* AVX-512 only: q5_0 four blocks per step (dot_avx512.c). */
 void ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out);
+/* AVX-512 only: q4_1 against up to four columns per weight pass, each column bit for bit its one-column GEMV. */
+void ok_gemv_cols_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                              size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)
