@@ -38,7 +38,7 @@
         [OK_T_Q8_0] = ok_quantize_q8_0_##sfx, [OK_T_Q8_1] = ok_quantize_q8_1_##sfx,                       \
         [OK_T_Q8_K] = ok_quantize_q8_K_##sfx,                                                             \
     },                                                                                                    \
-    .attend_f16 = ok_attend_f16_##sfx, .geglu_f32 = ok_geglu_f32_##sfx, .swiglu_f32 = ok_swiglu_f32_##sfx,
+    .attend_f16 = ok_attend_f16_##sfx, .attend_f16_group = ok_attend_f16_group_##sfx, .geglu_f32 = ok_geglu_f32_##sfx, .swiglu_f32 = ok_swiglu_f32_##sfx,
 
 /* A table whose every kernel comes from one path. */
 #define OK_FULL_TABLE(sfx, ...)                                                                             \
@@ -286,6 +286,34 @@ static void attend_with(const ok_kernel_table *t, int kv_type, const float *q, c
         if (f16) t->axpy_f16(v_dim, scores[i] * inv, vr, out);
         else t->axpy_f32(v_dim, scores[i] * inv, vr, out);
     }
+}
+
+/* ok_attend for `heads` query heads that share one key/value head: the table's grouped kernel on the F16
+ * cache, else ok_attend per head. */
+static void attend_group_with(const ok_kernel_table *t, int kv_type, int64_t heads, const float *q, int64_t q_stride,
+                              const void *k, int64_t k_stride, const void *v, int64_t v_stride, int64_t n,
+                              int64_t head_dim, int64_t v_dim, float *scores, float *out, int64_t out_stride) {
+    if (kv_type == OK_T_F16 && t->attend_f16_group && head_dim <= OK_ATTEND_GROUP_MAX_DIM) {
+        t->attend_f16_group(heads, q, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out, out_stride);
+        return;
+    }
+    for (int64_t g = 0; g < heads; ++g)
+        attend_with(t, kv_type, q + g * q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, scores + g * n,
+                    out + g * out_stride);
+}
+
+void ok_attend_group(int kv_type, int64_t heads, const float *q, int64_t q_stride, const void *k, int64_t k_stride,
+                     const void *v, int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,
+                     float *out, int64_t out_stride) {
+    attend_group_with(current(), kv_type, heads, q, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, scores,
+                      out, out_stride);
+}
+
+void ok_attend_group_path(int path, int kv_type, int64_t heads, const float *q, int64_t q_stride, const void *k,
+                          int64_t k_stride, const void *v, int64_t v_stride, int64_t n, int64_t head_dim,
+                          int64_t v_dim, float *scores, float *out, int64_t out_stride) {
+    attend_group_with(table_for(path), kv_type, heads, q, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim,
+                      scores, out, out_stride);
 }
 
 void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, const void *v, int64_t v_stride,

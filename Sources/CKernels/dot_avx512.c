@@ -60,11 +60,24 @@ typedef struct {
     const block_q8_1 *y;
 } q4_1_column;
 
+/* Blocks past the last group (nb % 8 of them) are taken as one or two more quads whose missing blocks have
+ * zero quants and scales on both sides, so they add nothing: the layout is zero-filled up to whole quads. */
 static inline OK_TARGET void q4_1_column_prepare(const block_q8_1 *y, int64_t nb, q4_1_column *col) {
     col->y = y;
+    const int64_t full = nb / 4, quads = (nb + 3) / 4;
     block_halves(y, offsetof(block_q8_1, d), sizeof(block_q8_1), nb, col->yd);
     block_halves(y, offsetof(block_q8_1, s), sizeof(block_q8_1), nb, col->ys);
-    act_quads(y, sizeof(block_q8_1), offsetof(block_q8_1, qs), (nb / 8) * 2, col->ya);
+    for (int64_t b = nb; b < 4 * quads; ++b) col->yd[b] = col->ys[b] = 0;
+    act_quads(y, sizeof(block_q8_1), offsetof(block_q8_1, qs), full, col->ya);
+    if (quads > full) {
+        uint8_t *out = col->ya + 128 * full;
+        memset(out, 0, 128);
+        for (int64_t j = 0; 4 * full + j < nb; ++j) {
+            const int8_t *q = y[4 * full + j].qs;
+            memcpy(out + 16 * j, q, 16);
+            memcpy(out + 64 + 16 * j, q + 16, 16);
+        }
+    }
 }
 
 /* C columns (1..4; a constant in each instance) against `rows` weight rows of nb <= 256 blocks. A row's
@@ -110,14 +123,39 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int 
                 acc1[c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(si1, dd), _mm512_cvtepi32_ps(p), acc1[c]);
             }
         }
-        for (int c = 0; c < C; ++c) {
-            float tail = 0;
-            for (int64_t ib = 8 * groups; ib < nb; ++ib) {
-                const __m256i p = dot_u8s8(nibbles32(x[ib].qs), load256(col[c].y[ib].qs));
-                tail += half(x[ib].d) * col[c].yd[ib] * (float)hsum_epi32(p) + half(x[ib].m) * col[c].ys[ib];
+        /* the last nb % 8 blocks as quads (the second, if any, into acc1), read with byte masks so that
+         * nothing past the row is touched; absent blocks load as zero quants and scales */
+        for (int64_t b = 8 * groups; b < nb; b += 4) {
+            const int m = nb - b < 4 ? (int)(nb - b) : 4;
+            const uint8_t *xb = (const uint8_t *)(x + b);
+            const int bytes = m * (int)sizeof(block_q4_1);
+            const __mmask64 ka = bytes >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << bytes) - 1);
+            const __mmask64 kb = bytes > 64 ? (((__mmask64)1 << (bytes - 64)) - 1) : 0;
+            const __m512i a = _mm512_maskz_loadu_epi8(ka, xb), e = _mm512_maskz_loadu_epi8(kb, xb + 64);
+            const __m512i q = _mm512_permutex2var_epi16(a, qi0, e);
+            const __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+            uint16_t dm[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int j = 0; j < m; ++j) {
+                memcpy(&dm[j], &x[b + j].d, 2);
+                memcpy(&dm[4 + j], &x[b + j].m, 2);
             }
-            out[c * ld_out + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[c], acc1[c])) + hsum_ps(offv[c]) + tail;
+            const __m256 dmv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dm));
+            const __m128 xd4 = _mm256_castps256_ps128(dmv), xm4 = _mm256_extractf128_ps(dmv, 1);
+            const int second = b > 8 * groups;
+            for (int c = 0; c < C; ++c) {
+                const uint8_t *ya = col[c].ya + 32 * b;
+                const __m512 dd = _mm512_castps128_ps512(_mm_mul_ps(xd4, _mm_loadu_ps(col[c].yd + b)));
+                offv[c] = _mm256_fmadd_ps(_mm256_zextps128_ps256(xm4), _mm256_zextps128_ps256(_mm_loadu_ps(col[c].ys + b)),
+                                          offv[c]);
+                __m512i p = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_load_si512(ya));
+                p = _mm512_dpbusd_epi32(p, hi, _mm512_load_si512(ya + 64));
+                const __m512 t = _mm512_fmadd_ps(_mm512_permutexvar_ps(si0, dd), _mm512_cvtepi32_ps(p),
+                                                 second ? acc1[c] : acc0[c]);
+                if (second) acc1[c] = t; else acc0[c] = t;
+            }
         }
+        for (int c = 0; c < C; ++c)
+            out[c * ld_out + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[c], acc1[c])) + hsum_ps(offv[c]);
     }
 }
 

@@ -30,6 +30,8 @@ enum {
 
 #define QK32 32
 #define QK_K 256
+/* Longest head a grouped attention call converts a key row of on the stack; longer heads attend per head. */
+#define OK_ATTEND_GROUP_MAX_DIM 512
 #define K_SCALE_SIZE 12
 
 typedef uint16_t ok_half;
@@ -165,6 +167,10 @@ typedef struct {
     /* ok_attend on the F16 KV cache fused into one kernel, bit-identical to the per-key loop; NULL: the loop */
     void (*attend_f16)(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v, int64_t v_stride,
                        int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
+    /* ok_attend_group on the F16 KV cache, each head bit for bit its attend_f16; NULL: attend per head */
+    void (*attend_f16_group)(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k, int64_t k_stride,
+                             const uint16_t *v, int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim,
+                             float *scores, float *out, int64_t out_stride);
     /* gated FFN activations, gate = act(gate) * up; NULL: the generic twins (activations.c) */
     void (*geglu_f32)(int64_t n, float *gate, const float *up);
     void (*swiglu_f32)(int64_t n, float *gate, const float *up);
@@ -222,6 +228,10 @@ typedef struct {
     void ok_attend_f16_##sfx(const float *q, const uint16_t *k, int64_t k_stride, const uint16_t *v,         \
                              int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,    \
                              float *out);                                                                   \
+    void ok_attend_f16_group_##sfx(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,      \
+                                   int64_t k_stride, const uint16_t *v, int64_t v_stride, int64_t n,         \
+                                   int64_t head_dim, int64_t v_dim, float *scores, float *out,               \
+                                   int64_t out_stride);                                                      \
     void ok_gemv_q4_1_##sfx(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,     \
                             float *out);                                                                  \
     void ok_geglu_f32_##sfx(int64_t n, float *gate, const float *up);                                     \

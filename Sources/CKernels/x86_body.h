@@ -572,6 +572,119 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
     }
 }
 
+/* ---- ok_attend_group: the query heads that share one KV head (GQA) in one pass over its keys ----
+ * Each head's scores, softmax and output take exactly ok_attend_f16's operations in the same order (a key
+ * row converted to floats once is the same floats load_f16x8 gives; each value lane is its own FMA chain
+ * in key order), so every head equals its own ok_attend_f16 bit for bit; the G heads share the loads and
+ * conversions of each key and value row, which are read from the cache once instead of G times. */
+
+/* Keys (values) ahead of the one in use whose rows the grouped kernel prefetches. */
+#define OK_ATTEND_PREFETCH_KEYS 8
+
+/* G (1..4) heads' dots with one key row kf (floats), each as ok_dot_f16_f32 sums it. */
+static inline __attribute__((always_inline)) OK_TARGET void group_dots(const int G, const float *kf, const float *q,
+                                                                       int64_t q_stride, int64_t n, float *s) {
+    for (int g = 0; g < G; ++g) {
+        const float *x = q + g * q_stride;
+        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+        int64_t i = 0;
+        for (; i + 32 <= n; i += 32) {
+            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i), _mm256_loadu_ps(x + i), a0);
+            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+        }
+        for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i), _mm256_loadu_ps(x + i), a0);
+        float r = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+        for (; i < n; ++i) r += kf[i] * x[i];
+        s[g] = r;
+    }
+}
+
+/* out_g[0 .. 8*NV) = sum_i (scores_g[i] * inv_g) * v_i[0 .. 8*NV) for G (1..4) heads, sharing each value load. */
+static inline __attribute__((always_inline)) OK_TARGET void group_out_block(const int G, const int nv, const uint16_t *v,
+                                                                            int64_t v_stride, int64_t n,
+                                                                            const float *scores, int64_t s_stride,
+                                                                            const float *inv, float *out,
+                                                                            int64_t out_stride) {
+    __m256 acc[4][4];
+    for (int g = 0; g < G; ++g)
+        for (int r = 0; r < nv; ++r) acc[g][r] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n; ++i) {
+        const uint16_t *vr = v + i * v_stride;
+        __builtin_prefetch(vr + OK_ATTEND_PREFETCH_KEYS * v_stride, 0, 3);
+        if (nv > 4) __builtin_prefetch(vr + OK_ATTEND_PREFETCH_KEYS * v_stride + 32, 0, 3);
+        __m256 vv[4];
+        for (int r = 0; r < nv; ++r) vv[r] = load_f16x8(vr + 8 * r);
+        for (int g = 0; g < G; ++g) {
+            const __m256 a = _mm256_set1_ps(scores[g * s_stride + i] * inv[g]);
+            for (int r = 0; r < nv; ++r) acc[g][r] = _mm256_fmadd_ps(a, vv[r], acc[g][r]);
+        }
+    }
+    for (int g = 0; g < G; ++g)
+        for (int r = 0; r < nv; ++r) _mm256_storeu_ps(out + g * out_stride + 8 * r, acc[g][r]);
+}
+
+static inline __attribute__((always_inline)) OK_TARGET void attend_group_n(const int G, const float *q, int64_t q_stride,
+                                                                           const uint16_t *k, int64_t k_stride,
+                                                                           const uint16_t *v, int64_t v_stride, int64_t n,
+                                                                           int64_t head_dim, int64_t v_dim, float *scores,
+                                                                           float *out, int64_t out_stride) {
+    float kf[OK_ATTEND_GROUP_MAX_DIM];
+    float max[4], sum[4], inv[4], s[4];
+    for (int g = 0; g < G; ++g) max[g] = -INFINITY;
+    for (int64_t i = 0; i < n; ++i) {
+        const uint16_t *kr = k + i * k_stride;
+        /* keys sit a cache row apart and were evicted by the weights since the last step: ask ahead */
+        for (int64_t b = 0; b < head_dim; b += 32) __builtin_prefetch(kr + OK_ATTEND_PREFETCH_KEYS * k_stride + b, 0, 3);
+        int64_t j = 0;
+        for (; j + 8 <= head_dim; j += 8) _mm256_storeu_ps(kf + j, load_f16x8(kr + j));
+        for (; j < head_dim; ++j) kf[j] = ok_fp16_to_fp32(kr[j]);
+        group_dots(G, kf, q, q_stride, head_dim, s);
+        for (int g = 0; g < G; ++g) {
+            scores[g * n + i] = s[g];
+            if (s[g] > max[g]) max[g] = s[g];
+        }
+    }
+    for (int g = 0; g < G; ++g) {
+        float total = 0;
+        for (int64_t i = 0; i < n; ++i) {
+            const float e = expf(scores[g * n + i] - max[g]);
+            scores[g * n + i] = e;
+            total += e;
+        }
+        sum[g] = total;
+        inv[g] = 1 / sum[g];
+    }
+    int64_t j = 0;
+    for (; j + 32 <= v_dim; j += 32) group_out_block(G, 4, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
+    for (; j + 8 <= v_dim; j += 8) group_out_block(G, 1, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
+    for (; j < v_dim; ++j) {
+        for (int g = 0; g < G; ++g) {
+            float y = 0;
+            for (int64_t i = 0; i < n; ++i) y += scores[g * n + i] * inv[g] * ok_fp16_to_fp32(v[i * v_stride + j]);
+            out[g * out_stride + j] = y;
+        }
+    }
+}
+
+void OK_TARGET OK_FN(ok_attend_f16_group)(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,
+                                          int64_t k_stride, const uint16_t *v, int64_t v_stride, int64_t n,
+                                          int64_t head_dim, int64_t v_dim, float *scores, float *out,
+                                          int64_t out_stride) {
+    for (int64_t g0 = 0; g0 < heads; g0 += 4) {
+        const int64_t G = heads - g0 < 4 ? heads - g0 : 4;
+        const float *qg = q + g0 * q_stride;
+        float *sg = scores + g0 * n, *og = out + g0 * out_stride;
+        switch (G) {
+        case 1: attend_group_n(1, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
+        case 2: attend_group_n(2, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
+        case 3: attend_group_n(3, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
+        default: attend_group_n(4, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
+        }
+    }
+}
+
 /* ---- gated activations (see activations.c) ---- */
 
 /* gate = gelu(gate) * up through the half-precision GELU table: eight lanes convert to half (F16C, round

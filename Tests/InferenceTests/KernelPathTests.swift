@@ -271,7 +271,9 @@ final class KernelPathTests: XCTestCase {
                 let act = Kernels.activationType(for: t)!
                 let unit = max(t.blockSize, 32)
                 // whole 8-block groups, leftovers, and a row longer than the GEMV's stack arrays (1024 blocks)
-                for k in [unit, 3 * unit, 8 * unit, 18 * unit, 48 * unit] + (t == .q4_1 ? [1025 * 32] : []) {
+                // (q4_1: every leftover count 1...7 after whole groups, and rows cut into 256-block segments)
+                for k in [unit, 3 * unit, 8 * unit, 18 * unit, 48 * unit]
+                    + (t == .q4_1 ? [5 * 32, 13 * 32, 15 * 32, 22 * 32, 260 * 32, 1025 * 32] : []) {
                     let rows = 5, wStride = QuantRef.rowBytes(t, k) + 4
                     var w = [UInt8](repeating: 0, count: wStride * rows)
                     for r in 0..<rows {
@@ -303,6 +305,8 @@ final class KernelPathTests: XCTestCase {
         var rng = QuantTestRNG(seed: 0x9A7B_000A)
         for path in KernelPath.allCases where path.isAvailable {
             let exact: [GGMLType] = path.rawValue == KernelPath.avx2.rawValue ? [.q4_1] : [.q4_1, .q5_0]
+            // AVX-512 q4_1 takes up to four columns in one pass over the weights (decode batches of four)
+            let widest: [GGMLType: Int] = path.rawValue == KernelPath.avx512.rawValue ? [.q4_1: 4] : [:]
             for t in QuantRef.weightTypes where exact.contains(t) {
                 let act = Kernels.activationType(for: t)!
                 let k = 18 * max(t.blockSize, 32), rows = 6, wStride = QuantRef.rowBytes(t, k)
@@ -311,7 +315,7 @@ final class KernelPathTests: XCTestCase {
                     w.replaceSubrange((r * wStride)..<((r + 1) * wStride), with: QuantGen.row(t, count: k, &rng))
                 }
                 let aStride = QuantRef.rowBytes(act, k)
-                for cols in 2...2 {
+                for cols in 2...(widest[t] ?? 2) {
                     let a = (0..<cols).flatMap { _ in QuantGen.row(act, count: k, &rng) }
                     var batch = [Float](repeating: -999, count: rows * cols)
                     w.withUnsafeBytes { wp in
@@ -326,6 +330,98 @@ final class KernelPathTests: XCTestCase {
                                     XCTAssertEqual(batch[c * rows + r].bitPattern, alone[r].bitPattern, "\(path) \(t) cols=\(cols) c=\(c) r=\(r)")
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The exact multi-column matmul (speculative verification) gives every column exactly its one-column
+    /// result, for every weight type, any number of columns, and rows cut into the kernel's tiles.
+    func testColumnExactMatmulEqualsSingleColumnsBitForBit() {
+        var rng = QuantTestRNG(seed: 0x9A7B_000B)
+        Kernels.initialize()
+        for t in QuantRef.weightTypes {
+            let act = Kernels.activationType(for: t)!
+            let unit = max(t.blockSize, 32)
+            for k in [3 * unit, 18 * unit] {
+                let rows = 37, wStride = QuantRef.rowBytes(t, k)
+                var w = [UInt8](repeating: 0, count: wStride * rows)
+                for r in 0..<rows {
+                    w.replaceSubrange((r * wStride)..<((r + 1) * wStride), with: QuantGen.row(t, count: k, &rng))
+                }
+                let aStride = QuantRef.rowBytes(act, k)
+                for cols in [1, 3, 4, 5, 9] {
+                    let a = (0..<cols).flatMap { _ in QuantGen.row(act, count: k, &rng) }
+                    var batch = [Float](repeating: -999, count: rows * cols + 1)
+                    w.withUnsafeBytes { wp in
+                        a.withUnsafeBytes { ap in
+                            ok_matmul_columns(Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                                              ap.baseAddress!, aStride, Int64(cols), &batch, Int64(rows))
+                            for c in 0..<cols {
+                                var alone = [Float](repeating: 0, count: rows)
+                                ok_matmul(Int32(t.rawValue), Int64(k), wp.baseAddress!, wStride, Int64(rows),
+                                          ap.baseAddress! + c * aStride, 0, 1, &alone, 0)
+                                for r in 0..<rows {
+                                    XCTAssertEqual(batch[c * rows + r].bitPattern, alone[r].bitPattern,
+                                                   "\(t) k=\(k) cols=\(cols) c=\(c) r=\(r)")
+                                }
+                            }
+                        }
+                    }
+                    XCTAssertEqual(batch[rows * cols], -999, "\(t) cols=\(cols) wrote past the output")
+                }
+            }
+        }
+    }
+
+    /// Grouped-query attention: the query heads sharing one KV head, attended in one call, each equal
+    /// their own ok_attend bit for bit (F16 and F32 caches, groups wider than the kernel's four heads,
+    /// head sizes with leftovers).
+    func testGroupedAttendEqualsPerHeadAttend() {
+        var rng = QuantTestRNG(seed: 0x9A7B_000C)
+        for path in KernelPath.allCases where path.isAvailable {
+            for (headDim, vDim) in [(64, 64), (72, 20), (8, 3), (128, 128)] {
+                for heads in [1, 3, 4, 7] {
+                    for n in [1, 9, 130] {
+                        for f16 in [true, false] {
+                            let kStride = 3 * headDim + 2, vStride = 2 * vDim + 1
+                            let q = (0..<(heads * headDim)).map { _ in Float.random(in: -1...1, using: &rng) }
+                            let kf = (0..<(n * kStride)).map { _ in Float.random(in: -1...1, using: &rng) }
+                            let vf = (0..<(n * vStride)).map { _ in Float.random(in: -2...2, using: &rng) }
+                            let kh = kf.map { Float16($0).bitPattern }, vh = vf.map { Float16($0).bitPattern }
+                            var scores = [Float](repeating: 0, count: heads * n)
+                            var out = [Float](repeating: .nan, count: heads * vDim + 1)
+                            out[heads * vDim] = 42
+                            let type: Int32 = f16 ? 1 : 0
+                            func call(_ body: (UnsafeRawPointer, UnsafeRawPointer) -> Void) {
+                                if f16 {
+                                    kh.withUnsafeBytes { k in vh.withUnsafeBytes { v in body(k.baseAddress!, v.baseAddress!) } }
+                                } else {
+                                    kf.withUnsafeBytes { k in vf.withUnsafeBytes { v in body(k.baseAddress!, v.baseAddress!) } }
+                                }
+                            }
+                            call { k, v in
+                                ok_attend_group_path(path.rawValue, type, Int64(heads), q, Int64(headDim), k, Int64(kStride), v,
+                                                     Int64(vStride), Int64(n), Int64(headDim), Int64(vDim), &scores, &out, Int64(vDim))
+                            }
+                            let what = "\(path) f16=\(f16) heads=\(heads) headDim=\(headDim) vDim=\(vDim) n=\(n)"
+                            for g in 0..<heads {
+                                var s = [Float](repeating: 0, count: n)
+                                var expected = [Float](repeating: 0, count: vDim)
+                                call { k, v in
+                                    q.withUnsafeBufferPointer { qp in
+                                        ok_attend_path(path.rawValue, type, qp.baseAddress! + g * headDim, k, Int64(kStride), v,
+                                                       Int64(vStride), Int64(n), Int64(headDim), Int64(vDim), &s, &expected)
+                                    }
+                                }
+                                XCTAssertEqual(Array(out[(g * vDim)..<((g + 1) * vDim)]).map(\.bitPattern),
+                                               expected.map(\.bitPattern), "\(what) head \(g)")
+                                XCTAssertEqual(Array(scores[(g * n)..<((g + 1) * n)]).map(\.bitPattern), s.map(\.bitPattern),
+                                               "\(what) head \(g) scores")
+                            }
+                            XCTAssertEqual(out[heads * vDim], 42, "\(what): wrote past the output")
                         }
                     }
                 }

@@ -100,6 +100,16 @@ void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, con
                int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
 void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
                     int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
+/* ok_attend for `heads` query heads that share one key/value head (grouped-query attention): head g's
+ * query at q + g * q_stride, its output at out + g * out_stride, its scores at scores + g * n (heads * n
+ * floats of scratch). Each head equals its own ok_attend bit for bit; the heads share every key and value
+ * row read. */
+void ok_attend_group(int kv_type, int64_t heads, const float *q, int64_t q_stride, const void *k, int64_t k_stride,
+                     const void *v, int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,
+                     float *out, int64_t out_stride);
+void ok_attend_group_path(int path, int kv_type, int64_t heads, const float *q, int64_t q_stride, const void *k,
+                          int64_t k_stride, const void *v, int64_t v_stride, int64_t n, int64_t head_dim,
+                          int64_t v_dim, float *scores, float *out, int64_t out_stride);
 
 /* Gated feed-forward activations in place over n values: gate = act(gate) * up.
  * GEGLU is ggml's table GELU (GGML_GELU_FP16): 0 for gate <= -10, gate for gate >= 10, otherwise the

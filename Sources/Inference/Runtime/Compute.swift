@@ -125,11 +125,13 @@ package final class ComputeContext: @unchecked Sendable {
     package func attention(q: UnsafePointer<Float>, segments: [BatchLayout.Segment], layer: Int, out: UnsafeMutablePointer<Float>,
                            heads: Int, kvHeads: Int, headDim: Int, vHeadDim: Int, window: Int?) {
         guard let widest = segments.map({ $0.cache.capacity }).max() else { return }
-        let scores = scoreBuffer(perThread: widest)
         let group = heads / kvHeads
-        var firstTask: [Int] = []                        // (segments + 1) prefix sums of rows × heads
+        let scores = scoreBuffer(perThread: widest * group)
+        // One task per (row, KV head): the `group` query heads that share a KV head read its keys and values
+        // once (ok_attend_group), each head's arithmetic exactly ok_attend's.
+        var firstTask: [Int] = []                        // (segments + 1) prefix sums of rows × KV heads
         var total = 0
-        for s in segments { firstTask.append(total); total += s.count * heads }
+        for s in segments { firstTask.append(total); total += s.count * kvHeads }
         firstTask.append(total)
         // Decode of one sequence over a short context is a few microseconds of work: cheaper on this
         // thread than a wake-up of the pool. Past that (about 20 ns a (position, head) pair on SmolLM2,
@@ -138,25 +140,25 @@ package final class ComputeContext: @unchecked Sendable {
         for s in segments { positions += s.count * (s.start + s.count) }
         let parts = positions * heads < 1 << 9 ? 1 : min(total, 64)
         pool.forEachChunk(parts) { chunk, worker in
-            let score = scores + worker * widest         // (capacity) per worker
+            let score = scores + worker * widest * group  // (group, capacity) per worker
             var si = 0
             for task in ThreadPool.split(total, parts: parts, index: chunk) {
                 while task >= firstTask[si + 1] { si += 1 }
                 let s = segments[si], cache = s.cache
                 let local = task - firstTask[si]
-                let i = local / heads, h = local % heads
+                let i = local / kvHeads, kvh = local % kvHeads
                 let pos = s.start + i
-                let kvh = h / group
                 let first = window.map { max(0, pos - $0 + 1) } ?? 0
                 let row = s.row + i
                 let kvType: Int32 = cache.type == .f16 ? 1 : 0   // ggml type numbers f16 / f32
                 let elementBytes = cache.type.bytesPerElement
-                // scores = q · k_t for every visible t, softmax, out = Σ softmax_t · v_t, in one C call
-                ok_attend(kvType, q + (row * heads + h) * headDim,
-                          cache.keyRow(layer: layer, position: first) + kvh * headDim * elementBytes,
-                          Int64(cache.kvDim), cache.valueRow(layer: layer, position: first) + kvh * vHeadDim * elementBytes,
-                          Int64(cache.vDim), Int64(pos - first + 1), Int64(headDim), Int64(vHeadDim), score,
-                          out + (row * heads + h) * vHeadDim)
+                let h0 = kvh * group
+                // per head: scores = q · k_t for every visible t, softmax, out = Σ softmax_t · v_t
+                ok_attend_group(kvType, Int64(group), q + (row * heads + h0) * headDim, Int64(headDim),
+                                cache.keyRow(layer: layer, position: first) + kvh * headDim * elementBytes,
+                                Int64(cache.kvDim), cache.valueRow(layer: layer, position: first) + kvh * vHeadDim * elementBytes,
+                                Int64(cache.vDim), Int64(pos - first + 1), Int64(headDim), Int64(vHeadDim), score,
+                                out + (row * heads + h0) * vHeadDim, Int64(vHeadDim))
             }
         }
     }
