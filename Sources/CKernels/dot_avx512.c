@@ -80,6 +80,16 @@ static inline OK_TARGET void q4_1_column_prepare(const block_q8_1 *y, int64_t nb
     }
 }
 
+/* [sum of a0's lanes, of a1's, of a2's, of a3's]: halves added, then three horizontal-add levels. */
+static inline __attribute__((always_inline)) OK_TARGET __m128 reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
+    const __m256 x0 = _mm256_add_ps(_mm512_castps512_ps256(a0), _mm512_extractf32x8_ps(a0, 1));
+    const __m256 x1 = _mm256_add_ps(_mm512_castps512_ps256(a1), _mm512_extractf32x8_ps(a1, 1));
+    const __m256 x2 = _mm256_add_ps(_mm512_castps512_ps256(a2), _mm512_extractf32x8_ps(a2, 1));
+    const __m256 x3 = _mm256_add_ps(_mm512_castps512_ps256(a3), _mm512_extractf32x8_ps(a3, 1));
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(x0, x1), _mm256_hadd_ps(x2, x3));
+    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+}
+
 /* C columns (1..4; a constant in each instance) against `rows` weight rows of nb <= 256 blocks. A row's
  * quants are gathered and split into nibbles once; each column then takes exactly the operations, in the
  * same order, that a one-column call takes, so every column is bit for bit its own GEMV (and vec_dot). */
@@ -93,6 +103,7 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int 
     const __m512i si0 = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i si1 = _mm512_add_epi32(si0, _mm512_set1_epi32(4));
     const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i dmi = _mm512_castsi128_si512(_mm_setr_epi16(0, 10, 20, 30, 1, 11, 21, 31));
     for (int64_t r = 0; r < rows; ++r) {
         const block_q4_1 *x = (const block_q4_1 *)((const uint8_t *)w + (size_t)r * w_stride);
         ok_prefetch_row(x, w_stride);
@@ -134,12 +145,8 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int 
             const __m512i a = _mm512_maskz_loadu_epi8(ka, xb), e = _mm512_maskz_loadu_epi8(kb, xb + 64);
             const __m512i q = _mm512_permutex2var_epi16(a, qi0, e);
             const __m512i lo = _mm512_and_si512(q, m4), hi = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-            uint16_t dm[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            for (int j = 0; j < m; ++j) {
-                memcpy(&dm[j], &x[b + j].d, 2);
-                memcpy(&dm[4 + j], &x[b + j].m, 2);
-            }
-            const __m256 dmv = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)dm));
+            /* words 10j (d) and 10j + 1 (m) of the masked load: block j's scales, zero for absent blocks */
+            const __m256 dmv = _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutexvar_epi16(dmi, a)));
             const __m128 xd4 = _mm256_castps256_ps128(dmv), xm4 = _mm256_extractf128_ps(dmv, 1);
             const int second = b > 8 * groups;
             for (int c = 0; c < C; ++c) {
@@ -154,8 +161,15 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int 
                 if (second) acc1[c] = t; else acc0[c] = t;
             }
         }
-        for (int c = 0; c < C; ++c)
-            out[c * ld_out + r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0[c], acc1[c])) + hsum_ps(offv[c]);
+        /* each column's lanes (acc0 + acc1, offsets in the low eight) summed by one tree for all four
+         * columns; a column's sum takes the same additions whatever the number of columns */
+        __m512 sum[OK_Q4_1_MAX_COLS];
+        for (int c = 0; c < OK_Q4_1_MAX_COLS; ++c)
+            sum[c] = c < C ? _mm512_add_ps(_mm512_add_ps(acc0[c], acc1[c]), _mm512_zextps256_ps512(offv[c]))
+                           : _mm512_setzero_ps();
+        float total[4];
+        _mm_storeu_ps(total, reduce4(sum[0], sum[1], sum[2], sum[3]));
+        for (int c = 0; c < C; ++c) out[c * ld_out + r] = total[c];
     }
 }
 
