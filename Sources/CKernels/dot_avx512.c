@@ -80,14 +80,22 @@ static inline OK_TARGET void q4_1_column_prepare(const block_q8_1 *y, int64_t nb
     }
 }
 
-/* [sum of a0's lanes, of a1's, of a2's, of a3's]: halves added, then three horizontal-add levels. */
-static inline __attribute__((always_inline)) OK_TARGET __m128 reduce4(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
-    const __m256 x0 = _mm256_add_ps(_mm512_castps512_ps256(a0), _mm512_extractf32x8_ps(a0, 1));
-    const __m256 x1 = _mm256_add_ps(_mm512_castps512_ps256(a1), _mm512_extractf32x8_ps(a1, 1));
-    const __m256 x2 = _mm256_add_ps(_mm512_castps512_ps256(a2), _mm512_extractf32x8_ps(a2, 1));
-    const __m256 x3 = _mm256_add_ps(_mm512_castps512_ps256(a3), _mm512_extractf32x8_ps(a3, 1));
-    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(x0, x1), _mm256_hadd_ps(x2, x3));
-    return _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
+/* The sums of four columns' lanes, each in the order of _mm512_reduce_add_ps (zmm) or hsum_ps (ymm),
+ * the halving tree: 16 -> 8 -> 4 lanes per column, then the last two levels for the four columns at once.
+ * A column's sum is thus the same additions as a one-column reduction's, whatever the number of columns. */
+static inline __attribute__((always_inline)) OK_TARGET __m128 quarter4(__m128 y0, __m128 y1, __m128 y2, __m128 y3) {
+    /* y_c = 4 lanes of column c; result lane c = (y_c[0] + y_c[2]) + (y_c[1] + y_c[3]) */
+    const __m128 s01 = _mm_add_ps(_mm_unpacklo_ps(y0, y1), _mm_unpackhi_ps(y0, y1));
+    const __m128 s23 = _mm_add_ps(_mm_unpacklo_ps(y2, y3), _mm_unpackhi_ps(y2, y3));
+    return _mm_add_ps(_mm_movelh_ps(s01, s23), _mm_movehl_ps(s23, s01));
+}
+
+static inline __attribute__((always_inline)) OK_TARGET __m128 halve256(__m256 x) {
+    return _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
+}
+
+static inline __attribute__((always_inline)) OK_TARGET __m128 halve512(__m512 a) {
+    return halve256(_mm256_add_ps(_mm512_castps512_ps256(a), _mm512_extractf32x8_ps(a, 1)));
 }
 
 /* C columns (1..4; a constant in each instance) against `rows` weight rows of nb <= 256 blocks. A row's
@@ -161,14 +169,14 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int 
                 if (second) acc1[c] = t; else acc0[c] = t;
             }
         }
-        /* each column's lanes (acc0 + acc1, offsets in the low eight) summed by one tree for all four
-         * columns; a column's sum takes the same additions whatever the number of columns */
-        __m512 sum[OK_Q4_1_MAX_COLS];
-        for (int c = 0; c < OK_Q4_1_MAX_COLS; ++c)
-            sum[c] = c < C ? _mm512_add_ps(_mm512_add_ps(acc0[c], acc1[c]), _mm512_zextps256_ps512(offv[c]))
-                           : _mm512_setzero_ps();
+        /* per column: reduce_add(acc0 + acc1) + hsum(offv), the last levels of both trees shared by the columns */
+        __m128 ya[OK_Q4_1_MAX_COLS], yo[OK_Q4_1_MAX_COLS];
+        for (int c = 0; c < OK_Q4_1_MAX_COLS; ++c) {
+            ya[c] = c < C ? halve512(_mm512_add_ps(acc0[c], acc1[c])) : _mm_setzero_ps();
+            yo[c] = c < C ? halve256(offv[c]) : _mm_setzero_ps();
+        }
         float total[4];
-        _mm_storeu_ps(total, reduce4(sum[0], sum[1], sum[2], sum[3]));
+        _mm_storeu_ps(total, _mm_add_ps(quarter4(ya[0], ya[1], ya[2], ya[3]), quarter4(yo[0], yo[1], yo[2], yo[3])));
         for (int c = 0; c < C; ++c) out[c * ld_out + r] = total[c];
     }
 }
