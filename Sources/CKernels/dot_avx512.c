@@ -323,6 +323,107 @@ float OK_TARGET ok_vec_dot_q5_0_avx512(int64_t n, const void *w, const void *act
     return out;
 }
 
+/* ---- q8_0: up to four columns per pass over the weights, bit for bit the body's vec_dot ----
+ * The body's vec_dot takes a block per 256-bit step into two accumulators (even blocks, odd blocks), the
+ * leftovers after whole eight-block groups into the first, and sums hsum(acc0 + acc1) + 0. Here an even
+ * and an odd block share one 512-bit register, so lanes 0..7 are that first accumulator and 8..15 the
+ * second, and each step's lanes are the body's: the int32 lane sums are exact either way (weights enter
+ * as w ^ 0x80 = w + 128, each chain starting from -128 * the activation's four-byte lane sums, instead of
+ * the sign trick), then the same conversion and FMA by d_w * d_a. A row's weight loads are shared by the
+ * columns. Rows of more than OK_Q8_0_COL_BLOCKS blocks take the vec_dot per column. */
+#define OK_Q8_0_COL_BLOCKS 192
+#define OK_Q8_0_MAX_COLS 4
+
+typedef struct {
+    int8_t ya[OK_Q8_0_COL_BLOCKS * QK32] __attribute__((aligned(64)));   /* quants, block after block */
+    int32_t corr[OK_Q8_0_COL_BLOCKS * 8] __attribute__((aligned(64)));  /* -128 * four-byte sums of ya */
+    float yd[OK_Q8_0_COL_BLOCKS];                                        /* block scales */
+} q8_0_column;
+
+static inline OK_TARGET void q8_0_column_prepare(const block_q8_0 *y, int64_t nb, q8_0_column *col) {
+    for (int64_t b = 0; b < nb; ++b) memcpy(col->ya + 32 * b, y[b].qs, 32);
+    block_halves(y, offsetof(block_q8_0, d), sizeof(block_q8_0), nb, col->yd);
+    const __m256i k128 = _mm256_set1_epi8((char)0x80);
+    for (int64_t b = 0; b < nb; ++b) {
+        const __m256i c = _mm256_dpbusd_epi32(_mm256_setzero_si256(), k128, load256(col->ya + 32 * b));
+        _mm256_store_si256((__m256i *)(col->corr + 8 * b), _mm256_sub_epi32(_mm256_setzero_si256(), c));
+    }
+}
+
+static inline __attribute__((always_inline)) OK_TARGET void q8_0_rows(const int C, int64_t nb, const void *w,
+                                                                      size_t w_stride, int64_t rows,
+                                                                      const q8_0_column *col, float *out,
+                                                                      int64_t ld_out) {
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const __m512i pair0 = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    const __m512i two = _mm512_set1_epi32(2);
+    const int64_t whole = nb / 8 * 8;
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q8_0 *x = (const block_q8_0 *)((const uint8_t *)w + (size_t)r * w_stride);
+        ok_prefetch_row(x, w_stride);
+        __m512 acc[OK_Q8_0_MAX_COLS];
+        for (int c = 0; c < C; ++c) acc[c] = _mm512_setzero_ps();
+        for (int64_t b0 = 0; b0 < whole; b0 += 8) {
+            const __m256 xd = halves8(&x[b0].d, sizeof x[0]);
+            __m512 dd[OK_Q8_0_MAX_COLS];
+            for (int c = 0; c < C; ++c) dd[c] = _mm512_castps256_ps512(_mm256_mul_ps(xd, _mm256_loadu_ps(col[c].yd + b0)));
+            __m512i idx = pair0;
+            for (int j = 0; j < 8; j += 2, idx = _mm512_add_epi32(idx, two)) {
+                const __m512i q = _mm512_xor_si512(
+                    _mm512_inserti64x4(_mm512_castsi256_si512(load256(x[b0 + j].qs)), load256(x[b0 + j + 1].qs), 1), flip);
+                for (int c = 0; c < C; ++c) {
+                    const __m512i p = _mm512_dpbusd_epi32(_mm512_load_si512(col[c].corr + 8 * (b0 + j)), q,
+                                                          _mm512_load_si512(col[c].ya + 32 * (b0 + j)));
+                    acc[c] = _mm512_fmadd_ps(_mm512_permutexvar_ps(idx, dd[c]), _mm512_cvtepi32_ps(p), acc[c]);
+                }
+            }
+        }
+        for (int64_t b = whole; b < nb; ++b) {   /* leftovers, one at a time into the even accumulator */
+            const __m256i q = _mm256_xor_si256(load256(x[b].qs), _mm512_castsi512_si256(flip));
+            const float xdb = half(x[b].d);
+            for (int c = 0; c < C; ++c) {
+                const __m256i p = _mm256_dpbusd_epi32(_mm256_load_si256((const __m256i *)(col[c].corr + 8 * b)), q,
+                                                      load256(col[c].ya + 32 * b));
+                const __m256 lo = _mm256_fmadd_ps(_mm256_set1_ps(xdb * col[c].yd[b]), _mm256_cvtepi32_ps(p),
+                                                  _mm512_castps512_ps256(acc[c]));
+                acc[c] = _mm512_insertf32x8(acc[c], lo, 0);
+            }
+        }
+        __m128 y4[OK_Q8_0_MAX_COLS];
+        for (int c = 0; c < OK_Q8_0_MAX_COLS; ++c)
+            y4[c] = c < C ? halve256(_mm256_add_ps(_mm512_castps512_ps256(acc[c]), _mm512_extractf32x8_ps(acc[c], 1)))
+                          : _mm_setzero_ps();
+        float total[4];
+        _mm_storeu_ps(total, quarter4(y4[0], y4[1], y4[2], y4[3]));
+        for (int c = 0; c < C; ++c) out[c * ld_out + r] = total[c] + 0.0f;   /* + hsum(offsets) + 0, as the body */
+    }
+}
+
+void OK_TARGET ok_gemv_cols_q8_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                                        size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    const int64_t nb = k / QK32;
+    if (nb > OK_Q8_0_COL_BLOCKS) {
+        for (int64_t c = 0; c < cols; ++c)
+            for (int64_t r = 0; r < rows; ++r)
+                out[c * ld_out + r] = ok_vec_dot_q8_0_avx512(k, (const uint8_t *)w + (size_t)r * w_stride,
+                                                             (const uint8_t *)act + (size_t)c * act_stride);
+        return;
+    }
+    for (int64_t c0 = 0; c0 < cols; c0 += OK_Q8_0_MAX_COLS) {
+        const int64_t n = cols - c0 < OK_Q8_0_MAX_COLS ? cols - c0 : OK_Q8_0_MAX_COLS;
+        q8_0_column col[OK_Q8_0_MAX_COLS];
+        for (int64_t c = 0; c < n; ++c)
+            q8_0_column_prepare((const block_q8_0 *)((const uint8_t *)act + (size_t)(c0 + c) * act_stride), nb, &col[c]);
+        float *o = out + c0 * ld_out;
+        switch (n) {
+        case 1: q8_0_rows(1, nb, w, w_stride, rows, col, o, ld_out); break;
+        case 2: q8_0_rows(2, nb, w, w_stride, rows, col, o, ld_out); break;
+        case 3: q8_0_rows(3, nb, w, w_stride, rows, col, o, ld_out); break;
+        default: q8_0_rows(4, nb, w, w_stride, rows, col, o, ld_out); break;
+        }
+    }
+}
+
 static inline OK_TARGET __mmask16 tail_mask(int64_t left) {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);
 }

@@ -248,6 +248,8 @@ void ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows
 /* AVX-512 only: q4_1 against up to four columns per weight pass, each column bit for bit its one-column GEMV. */
 void ok_gemv_cols_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
                               size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+void ok_gemv_cols_q8_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                              size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)
