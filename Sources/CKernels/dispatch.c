@@ -53,7 +53,8 @@ static const ok_kernel_table table_generic = OK_FULL_TABLE(generic, OK_NO_EXTRAS
 static const ok_kernel_table table_avx2 = OK_FULL_TABLE(avx2, OK_X86_EXTRAS(avx2));
 static const ok_kernel_table table_avx512 = OK_FULL_TABLE(avx512, OK_X86_EXTRAS(avx512, , [OK_T_Q5_0] = ok_gemv_q5_0_avx512)
                                                           .gemv_cols = {[OK_T_Q4_1] = ok_gemv_cols_q4_1_avx512,
-                                                                        [OK_T_Q8_0] = ok_gemv_cols_q8_0_avx512},);
+                                                                        [OK_T_Q8_0] = ok_gemv_cols_q8_0_avx512,
+                                                                        [OK_T_Q5_0] = ok_gemv_cols_q5_0_avx512},);
 #endif
 #if OK_HAVE_NEON_KERNELS
 static const ok_kernel_table table_neon = OK_FULL_TABLE(neon, OK_NO_EXTRAS);

@@ -317,6 +317,132 @@ void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, in
     }
 }
 
+/* Rows of at most this many blocks take the multi-column kernel (13 KiB of activation layout a column on
+ * the stack); longer ones the one-column GEMV per column. */
+#define OK_Q5_0_COL_BLOCKS 256
+#define OK_Q5_0_MAX_COLS 4
+
+typedef struct {
+    uint8_t ya[OK_Q5_0_COL_BLOCKS * QK32] __attribute__((aligned(64)));
+    int32_t corr[OK_Q5_0_COL_BLOCKS * 4] __attribute__((aligned(64))); /* 16 lanes per quad */
+    float yd[OK_Q5_0_COL_BLOCKS];
+    const block_q8_0 *y;
+} q5_0_column;
+
+static inline OK_TARGET void q5_0_column_prepare(const block_q8_0 *y, int64_t nb, uint8_t *ya, int32_t *corr, float *yd) {
+    block_halves(y, offsetof(block_q8_0, d), sizeof(block_q8_0), nb, yd);
+    const int64_t quads = nb / 4;
+    act_quads(y, sizeof(block_q8_0), offsetof(block_q8_0, qs), quads, ya);
+    const __m512i sixteen = _mm512_set1_epi8(16);
+    for (int64_t g = 0; g < quads; ++g) {
+        __m512i c = _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, _mm512_load_si512(ya + 128 * g));
+        c = _mm512_dpbusd_epi32(c, sixteen, _mm512_load_si512(ya + 128 * g + 64));
+        _mm512_store_si512(corr + 16 * g, _mm512_sub_epi32(_mm512_setzero_si512(), c));
+    }
+}
+
+/* C columns (1..4) against `rows` rows of nb blocks: each quad's weights are gathered, split and given their
+ * fifth bits once; each column then takes exactly the one-column operations, in the same order. */
+static inline __attribute__((always_inline)) OK_TARGET void q5_0_rows(const int C, int64_t nb, const void *w,
+                                                                      size_t w_stride, int64_t rows,
+                                                                      const uint8_t *const *ya, const int32_t *const *corr,
+                                                                      const float *const *yd, const block_q8_0 *const *y,
+                                                                      float *out, int64_t ld_out) {
+    const int64_t quads = nb / 4;
+    uint16_t qi[32], fi[32];
+    for (int j = 0; j < 4; ++j) {
+        const int base = j * (int)sizeof(block_q5_0);
+        for (int i = 0; i < 8; ++i) qi[8 * j + i] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qs) + 2 * i);
+        fi[j] = (uint16_t)q5_0_word(base);                                         /* d */
+        fi[4 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh));     /* fifth bits of elements 0..15 */
+        fi[8 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh) + 2); /* of elements 16..31 */
+    }
+    for (int j = 12; j < 32; ++j) fi[j] = 0;
+    const __m512i qidx = _mm512_loadu_si512(qi), fidx = _mm512_loadu_si512(fi);
+    const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    const __m512i sixteen = _mm512_set1_epi8(16);
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q5_0 *x = (const block_q5_0 *)((const uint8_t *)w + (size_t)r * w_stride);
+        ok_prefetch_row(x, w_stride);
+        __m512 acc0[OK_Q5_0_MAX_COLS], acc1[OK_Q5_0_MAX_COLS];
+        for (int c = 0; c < C; ++c) {
+            acc0[c] = _mm512_setzero_ps();
+            acc1[c] = _mm512_setzero_ps();
+        }
+        for (int64_t g = 0; g < quads; ++g) {
+            const uint8_t *xb = (const uint8_t *)(x + 4 * g);
+            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 24);
+            const __m512i q = _mm512_permutex2var_epi16(a, qidx, b);
+            const __m256i f = _mm512_castsi512_si256(_mm512_permutex2var_epi16(a, fidx, b));
+            const __m128i f0 = _mm256_castsi256_si128(f);
+            const __mmask64 klo = (__mmask64)_mm_extract_epi64(f0, 1), khi = (__mmask64)_mm256_extract_epi64(f, 2);
+            const __m512i lo = _mm512_mask_add_epi8(_mm512_and_si512(q, m4), klo, _mm512_and_si512(q, m4), sixteen);
+            const __m512i hn = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
+            const __m512i hi = _mm512_mask_add_epi8(hn, khi, hn, sixteen);
+            const __m128 xd = _mm_cvtph_ps(f0);
+            for (int c = 0; c < C; ++c) {
+                __m512i p = _mm512_dpbusd_epi32(_mm512_load_si512(corr[c] + 16 * g), lo, _mm512_load_si512(ya[c] + 128 * g));
+                p = _mm512_dpbusd_epi32(p, hi, _mm512_load_si512(ya[c] + 128 * g + 64));
+                const __m128 dd = _mm_mul_ps(xd, _mm_loadu_ps(yd[c] + 4 * g));
+                const __m512 sc = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(dd));
+                if (g & 1) acc1[c] = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc1[c]);
+                else acc0[c] = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc0[c]);
+            }
+        }
+        __m128 y4[OK_Q5_0_MAX_COLS];
+        float tail[OK_Q5_0_MAX_COLS];
+        for (int c = 0; c < OK_Q5_0_MAX_COLS; ++c) {
+            y4[c] = c < C ? halve512(_mm512_add_ps(acc0[c], acc1[c])) : _mm_setzero_ps();
+            tail[c] = 0;
+        }
+        for (int64_t ib = 4 * quads; ib < nb; ++ib) {
+            /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble */
+            const __m256i hb = _mm256_andnot_si256(bits32_to_bytes(x[ib].qh), _mm256_set1_epi8((char)0xF0));
+            const __m256i v = _mm256_or_si256(nibbles32(x[ib].qs), hb);
+            for (int c = 0; c < C; ++c) {
+                const __m256i p = dot_s8s8(v, load256(y[c][ib].qs));
+                tail[c] += half(x[ib].d) * yd[c][ib] * (float)hsum_epi32(p);
+            }
+        }
+        float total[4];
+        _mm_storeu_ps(total, quarter4(y4[0], y4[1], y4[2], y4[3]));
+        for (int c = 0; c < C; ++c) out[c * ld_out + r] = total[c] + tail[c];
+    }
+}
+
+void OK_TARGET ok_gemv_cols_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                                        size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
+    const int64_t nb = k / QK32;
+    if (nb > OK_Q5_0_COL_BLOCKS) {
+        for (int64_t c = 0; c < cols; ++c)
+            ok_gemv_q5_0_avx512(k, w, w_stride, rows, (const uint8_t *)act + (size_t)c * act_stride, out + c * ld_out);
+        return;
+    }
+    for (int64_t c0 = 0; c0 < cols; c0 += OK_Q5_0_MAX_COLS) {
+        const int64_t n = cols - c0 < OK_Q5_0_MAX_COLS ? cols - c0 : OK_Q5_0_MAX_COLS;
+        q5_0_column col[OK_Q5_0_MAX_COLS];
+        const uint8_t *ya[OK_Q5_0_MAX_COLS];
+        const int32_t *corr[OK_Q5_0_MAX_COLS];
+        const float *yd[OK_Q5_0_MAX_COLS];
+        const block_q8_0 *y[OK_Q5_0_MAX_COLS];
+        for (int64_t c = 0; c < n; ++c) {
+            y[c] = (const block_q8_0 *)((const uint8_t *)act + (size_t)(c0 + c) * act_stride);
+            q5_0_column_prepare(y[c], nb, col[c].ya, col[c].corr, col[c].yd);
+            ya[c] = col[c].ya;
+            corr[c] = col[c].corr;
+            yd[c] = col[c].yd;
+        }
+        float *o = out + c0 * ld_out;
+        switch (n) {
+        case 1: q5_0_rows(1, nb, w, w_stride, rows, ya, corr, yd, y, o, ld_out); break;
+        case 2: q5_0_rows(2, nb, w, w_stride, rows, ya, corr, yd, y, o, ld_out); break;
+        case 3: q5_0_rows(3, nb, w, w_stride, rows, ya, corr, yd, y, o, ld_out); break;
+        default: q5_0_rows(4, nb, w, w_stride, rows, ya, corr, yd, y, o, ld_out); break;
+        }
+    }
+}
+
 float OK_TARGET ok_vec_dot_q5_0_avx512(int64_t n, const void *w, const void *act) {
     float out;
     ok_gemv_q5_0_avx512(n, w, 0, 1, act, &out);

@@ -250,6 +250,8 @@ void ok_gemv_cols_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t
                               size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 void ok_gemv_cols_q8_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
                               size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+void ok_gemv_cols_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                              size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 #endif
 #if OK_HAVE_NEON_KERNELS
 OK_DECLARE_PATH(neon)
