@@ -304,9 +304,10 @@ final class KernelPathTests: XCTestCase {
     func testTwoColumnMatmulEqualsSingleColumnsBitForBit() {
         var rng = QuantTestRNG(seed: 0x9A7B_000A)
         for path in KernelPath.allCases where path.isAvailable {
-            let exact: [GGMLType] = path.rawValue == KernelPath.avx2.rawValue ? [.q4_1] : [.q4_1, .q5_0]
-            // AVX-512 q4_1 and q5_0 take up to four columns in one pass over the weights (decode batches of four)
-            let widest: [GGMLType: Int] = path.rawValue == KernelPath.avx512.rawValue ? [.q4_1: 4, .q5_0: 4] : [:]
+            let exact: [GGMLType] = path.rawValue == KernelPath.avx2.rawValue ? [.q4_1]
+                : path.rawValue == KernelPath.avx512.rawValue ? [.q4_1, .q5_0, .q8_0] : [.q4_1, .q5_0]
+            // AVX-512 q4_1, q5_0 and q8_0 take up to four columns in one pass over the weights (decode batches of four)
+            let widest: [GGMLType: Int] = path.rawValue == KernelPath.avx512.rawValue ? [.q4_1: 4, .q5_0: 4, .q8_0: 4] : [:]
             for t in QuantRef.weightTypes where exact.contains(t) {
                 let act = Kernels.activationType(for: t)!
                 let k = 18 * max(t.blockSize, 32), rows = 6, wStride = QuantRef.rowBytes(t, k)

@@ -73,6 +73,10 @@ final class SpeculativeSamplingTests: XCTestCase {
         XCTAssertEqual(lookup.propose([4, 4], limit: 3), [4])
         XCTAssertEqual(lookup.propose([1, 2, 1], limit: 0), [])
         XCTAssertEqual(PromptLookup(ngramMax: 2, ngramMin: 2).propose([9, 1, 5, 1], limit: 3), [])
+        // A one-token match drafts at most two tokens, a two-token match four; longer matches up to the limit.
+        XCTAssertEqual(lookup.propose([7, 1, 2, 3, 4, 5, 6, 9, 7], limit: 8), [1, 2])
+        XCTAssertEqual(lookup.propose([8, 7, 1, 2, 3, 4, 5, 6, 9, 8, 7], limit: 8), [1, 2, 3, 4])
+        XCTAssertEqual(lookup.propose([6, 8, 7, 1, 2, 3, 4, 5, 6, 9, 6, 8, 7], limit: 8), [1, 2, 3, 4, 5, 6, 9, 6])
     }
 
     func testInvalidSettingsAreTypedErrors() {

@@ -25,7 +25,7 @@ public struct PromptLookup: Sendable {
             while s >= 0 {
                 if history[s + n - 1] == history[count - 1] && matches(history, at: s, suffixStart: suffixStart, n: n) {
                     let from = s + n
-                    let to = min(count, from + limit)
+                    let to = min(count, from + min(limit, Self.draftCap(matchLength: n)))
                     return Array(history[from..<to])
                 }
                 s -= 1
@@ -33,6 +33,19 @@ public struct PromptLookup: Sendable {
             n -= 1
         }
         return []
+    }
+
+    /// Most tokens drafted after a match of `matchLength` tokens. A one- or two-token match (a comma, a
+    /// quote, a common word pair) predicts the next few tokens far less often than a longer one, and every
+    /// drafted token costs a verification row whether it is accepted or not. Measured on the extraction
+    /// workload, Qwen2.5, draft-max 8: 1.24x without caps, 1.28-1.31x with these (2, 4), 1.12-1.25x with
+    /// tighter ones (0 or 1 after a one-token match); SmolLM2's acceptance rose from 81% to 84%.
+    static func draftCap(matchLength: Int) -> Int {
+        switch matchLength {
+        case ...1: return 2
+        case 2: return 4
+        default: return Int.max
+        }
     }
 
     private func matches(_ h: [TokenID], at s: Int, suffixStart: Int, n: Int) -> Bool {
