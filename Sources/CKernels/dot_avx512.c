@@ -244,6 +244,22 @@ float OK_TARGET ok_vec_dot_q4_1_avx512(int64_t n, const void *w, const void *act
 /* Word index into the two loads of a quad for the even byte offset o (< 88) of the quad. */
 static inline int q5_0_word(int o) { return o < 64 ? o / 2 : 32 + (o - 24) / 2; }
 
+/* Word indices of a quad's quants (qidx) and of its four scales and fifth-bit words (fidx: d of blocks
+ * 0..3, fifth bits of elements 0..15 of each, then of elements 16..31). */
+static inline OK_TARGET void q5_0_indices(__m512i *qidx, __m512i *fidx) {
+    uint16_t qi[32], fi[32];
+    for (int j = 0; j < 4; ++j) {
+        const int base = j * (int)sizeof(block_q5_0);
+        for (int i = 0; i < 8; ++i) qi[8 * j + i] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qs) + 2 * i);
+        fi[j] = (uint16_t)q5_0_word(base);
+        fi[4 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh));
+        fi[8 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh) + 2);
+    }
+    for (int j = 12; j < 32; ++j) fi[j] = 0;
+    *qidx = _mm512_loadu_si512(qi);
+    *fidx = _mm512_loadu_si512(fi);
+}
+
 void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
     const block_q8_0 *y = act;
     const int64_t nb = k / QK32;
@@ -273,16 +289,8 @@ void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, in
         c = _mm512_dpbusd_epi32(c, sixteen, _mm512_load_si512(ya + 128 * g + 64));
         _mm512_store_si512(corr + 16 * g, _mm512_sub_epi32(_mm512_setzero_si512(), c));
     }
-    uint16_t qi[32], fi[32];
-    for (int j = 0; j < 4; ++j) {
-        const int base = j * (int)sizeof(block_q5_0);
-        for (int i = 0; i < 8; ++i) qi[8 * j + i] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qs) + 2 * i);
-        fi[j] = (uint16_t)q5_0_word(base);                                         /* d */
-        fi[4 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh));     /* fifth bits of elements 0..15 */
-        fi[8 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh) + 2); /* of elements 16..31 */
-    }
-    for (int j = 12; j < 32; ++j) fi[j] = 0;
-    const __m512i qidx = _mm512_loadu_si512(qi), fidx = _mm512_loadu_si512(fi);
+    __m512i qidx, fidx;
+    q5_0_indices(&qidx, &fidx);
     const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     for (int64_t r = 0; r < rows; ++r) {
@@ -349,16 +357,8 @@ static inline __attribute__((always_inline)) OK_TARGET void q5_0_rows(const int 
                                                                       const float *const *yd, const block_q8_0 *const *y,
                                                                       float *out, int64_t ld_out) {
     const int64_t quads = nb / 4;
-    uint16_t qi[32], fi[32];
-    for (int j = 0; j < 4; ++j) {
-        const int base = j * (int)sizeof(block_q5_0);
-        for (int i = 0; i < 8; ++i) qi[8 * j + i] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qs) + 2 * i);
-        fi[j] = (uint16_t)q5_0_word(base);                                         /* d */
-        fi[4 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh));     /* fifth bits of elements 0..15 */
-        fi[8 + j] = (uint16_t)q5_0_word(base + (int)offsetof(block_q5_0, qh) + 2); /* of elements 16..31 */
-    }
-    for (int j = 12; j < 32; ++j) fi[j] = 0;
-    const __m512i qidx = _mm512_loadu_si512(qi), fidx = _mm512_loadu_si512(fi);
+    __m512i qidx, fidx;
+    q5_0_indices(&qidx, &fidx);
     const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     const __m512i sixteen = _mm512_set1_epi8(16);

@@ -572,6 +572,23 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
     }
 }
 
+/* sum a[i] * b[i]: four 8-lane FMA chains over 32-element steps, one over the 8-element rest, their sum
+ * (a0 + a1) + (a2 + a3) reduced by hsum_ps, then the scalar tail: ok_dot_f16_f32's order on floats. */
+static inline __attribute__((always_inline)) OK_TARGET float dot_f32_x4(const float *a, const float *b, int64_t n) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
+    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
 /* ---- ok_attend_group: the query heads that share one KV head (GQA) in one pass over its keys ----
  * Each head's scores, softmax and output take exactly ok_attend_f16's operations in the same order (a key
  * row converted to floats once is the same floats load_f16x8 gives; each value lane is its own FMA chain
@@ -585,19 +602,7 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
 static inline __attribute__((always_inline)) OK_TARGET void group_dots(const int G, const float *kf, const float *q,
                                                                        int64_t q_stride, int64_t n, float *s) {
     for (int g = 0; g < G; ++g) {
-        const float *x = q + g * q_stride;
-        __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-        int64_t i = 0;
-        for (; i + 32 <= n; i += 32) {
-            a0 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i), _mm256_loadu_ps(x + i), a0);
-            a1 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i + 8), _mm256_loadu_ps(x + i + 8), a1);
-            a2 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i + 16), _mm256_loadu_ps(x + i + 16), a2);
-            a3 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i + 24), _mm256_loadu_ps(x + i + 24), a3);
-        }
-        for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(kf + i), _mm256_loadu_ps(x + i), a0);
-        float r = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-        for (; i < n; ++i) r += kf[i] * x[i];
-        s[g] = r;
+        s[g] = dot_f32_x4(kf, q + g * q_stride, n);
     }
 }
 
@@ -749,20 +754,7 @@ void OK_TARGET OK_FN(ok_swiglu_f32)(int64_t n, float *gate, const float *up) {
 }
 
 
-float OK_TARGET OK_FN(ok_dot_f32)(const float *a, const float *b, int64_t n) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
-    }
-    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
-    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; ++i) s += a[i] * b[i];
-    return s;
-}
+float OK_TARGET OK_FN(ok_dot_f32)(const float *a, const float *b, int64_t n) { return dot_f32_x4(a, b, n); }
 
 void OK_TARGET OK_FN(ok_axpy_f32)(int64_t n, float a, const float *x, float *y) {
     const __m256 va = _mm256_set1_ps(a);
