@@ -73,27 +73,4 @@ func printError(_ text: String) {
 /// `x` with `digits` decimals.
 func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 
-/// Peak resident set size of this process so far, in bytes.
-///
-/// On Linux this is `VmHWM` from /proc/self/status: the high-water mark of this program's own address
-/// space. `getrusage` is not used there because its `ru_maxrss` survives `exec`, so a child spawned by a
-/// large parent (a test runner, a server) would report the parent's peak instead of its own.
-func peakResidentBytes() -> Int {
-    #if os(Linux)
-    if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) {
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let digits = line.dropFirst("VmHWM:".count).filter(\.isNumber)
-            if let kib = Int(digits) { return kib * 1024 }
-        }
-    }
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss * 1024   // kilobytes on Linux
-    #else
-    var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
-    return usage.ru_maxrss          // bytes on Darwin
-    #endif
-}
-
 extension KVCacheType: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import FleetCore
+import Inference
 import Foundation
 import Server
 
@@ -71,7 +72,7 @@ public final class TelemetryAggregator: ServerObserver, @unchecked Sendable {
         let start = intervalStart
         intervalStart = end
         lock.unlock()
-        let peak = Self.peakResidentBytes()
+        let peak = Int64(ProcessMemory.peakResidentBytes())
         records.sort { ($0.modelVersion, $0.route ?? "") < ($1.modelVersion, $1.route ?? "") }
         let encoder = FleetJSON.encoder()
         var written = 0
@@ -99,15 +100,5 @@ public final class TelemetryAggregator: ServerObserver, @unchecked Sendable {
             latencyMsBuckets: Array(repeating: 0, count: LatencyBuckets.count), ttftMsSum: 0, peakMemoryBytes: 0)
         body(&rec)
         open[key] = rec
-    }
-
-    /// VmHWM of this process (peak resident set), 0 when unreadable.
-    static func peakResidentBytes() -> Int64 {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            if parts.count >= 2, let kb = Int64(parts[1]) { return kb * 1024 }
-        }
-        return 0
     }
 }

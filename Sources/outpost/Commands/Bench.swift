@@ -75,7 +75,7 @@ extension Outpost {
             } catch {
                 throw CLIError(error.description)
             }
-            report.peak_rss_bytes = peakResidentBytes()
+            report.peak_rss_bytes = ProcessMemory.peakResidentBytes()
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -133,7 +133,7 @@ extension Outpost {
             let t = result.timings
             printError("ttft \(fixed(t.timeToFirstToken * 1000, 1)) ms | prompt \(t.promptTokens) tokens, "
                 + "\(fixed(t.prefillTokensPerSecond, 1)) tokens/s | generated \(t.generatedTokens) tokens, "
-                + "\(fixed(t.decodeTokensPerSecond, 1)) tokens/s | finish \(result.finishReason.rawValue) | peak RSS \(fixed(Double(peakResidentBytes()) / 1_048_576, 1)) MiB | kernels \(Kernels.current)")
+                + "\(fixed(t.decodeTokensPerSecond, 1)) tokens/s | finish \(result.finishReason.rawValue) | peak RSS \(fixed(Double(ProcessMemory.peakResidentBytes()) / 1_048_576, 1)) MiB | kernels \(Kernels.current)")
             if let s = result.speculation {
                 printError("speculative (\(speculation.mode?.rawValue ?? "")): drafted \(s.drafted), accepted \(s.accepted) "
                     + "(\(fixed(s.acceptanceRate * 100, 1))%) in \(s.verifyPasses) verification passes")
