@@ -260,70 +260,6 @@ static inline OK_TARGET void q5_0_indices(__m512i *qidx, __m512i *fidx) {
     *fidx = _mm512_loadu_si512(fi);
 }
 
-void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
-    const block_q8_0 *y = act;
-    const int64_t nb = k / QK32;
-    if (nb > OK_GEMV_MAX_BLOCKS) {
-        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
-        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
-            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
-            float part[64];
-            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
-                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
-                ok_gemv_q5_0_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q5_0),
-                                    w_stride, m, y + b0, part);
-                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
-            }
-        }
-        return;
-    }
-    float yd[OK_GEMV_MAX_BLOCKS];
-    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
-    int32_t corr[OK_GEMV_MAX_BLOCKS * 4] __attribute__((aligned(64))); /* 16 lanes per quad */
-    block_halves(act, offsetof(block_q8_0, d), sizeof(block_q8_0), nb, yd);
-    const int64_t quads = nb / 4;
-    act_quads(y, sizeof(block_q8_0), offsetof(block_q8_0, qs), quads, ya);
-    const __m512i sixteen = _mm512_set1_epi8(16);
-    for (int64_t g = 0; g < quads; ++g) {
-        __m512i c = _mm512_dpbusd_epi32(_mm512_setzero_si512(), sixteen, _mm512_load_si512(ya + 128 * g));
-        c = _mm512_dpbusd_epi32(c, sixteen, _mm512_load_si512(ya + 128 * g + 64));
-        _mm512_store_si512(corr + 16 * g, _mm512_sub_epi32(_mm512_setzero_si512(), c));
-    }
-    __m512i qidx, fidx;
-    q5_0_indices(&qidx, &fidx);
-    const __m512i spread = _mm512_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3);
-    const __m512i m4 = _mm512_set1_epi8(0x0F);
-    for (int64_t r = 0; r < rows; ++r) {
-        const block_q5_0 *x = (const block_q5_0 *)((const uint8_t *)w + (size_t)r * w_stride);
-        ok_prefetch_row(x, w_stride);
-        __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-        for (int64_t g = 0; g < quads; ++g) {
-            const uint8_t *xb = (const uint8_t *)(x + 4 * g);
-            const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 24);
-            const __m512i q = _mm512_permutex2var_epi16(a, qidx, b);
-            const __m256i f = _mm512_castsi512_si256(_mm512_permutex2var_epi16(a, fidx, b));
-            const __m128i f0 = _mm256_castsi256_si128(f);
-            const __mmask64 klo = (__mmask64)_mm_extract_epi64(f0, 1), khi = (__mmask64)_mm256_extract_epi64(f, 2);
-            const __m512i lo = _mm512_mask_add_epi8(_mm512_and_si512(q, m4), klo, _mm512_and_si512(q, m4), sixteen);
-            const __m512i hn = _mm512_and_si512(_mm512_srli_epi16(q, 4), m4);
-            const __m512i hi = _mm512_mask_add_epi8(hn, khi, hn, sixteen);
-            __m512i p = _mm512_dpbusd_epi32(_mm512_load_si512(corr + 16 * g), lo, _mm512_load_si512(ya + 128 * g));
-            p = _mm512_dpbusd_epi32(p, hi, _mm512_load_si512(ya + 128 * g + 64));
-            const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(f0), _mm_loadu_ps(yd + 4 * g));
-            const __m512 sc = _mm512_permutexvar_ps(spread, _mm512_castps128_ps512(dd));
-            if (g & 1) acc1 = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc1);
-            else acc0 = _mm512_fmadd_ps(sc, _mm512_cvtepi32_ps(p), acc0);
-        }
-        float tail = 0;
-        for (int64_t ib = 4 * quads; ib < nb; ++ib) {
-            /* nibble | 0xF0 read as int8 is nibble - 16; with the fifth bit set the value is the nibble */
-            const __m256i hb = _mm256_andnot_si256(bits32_to_bytes(x[ib].qh), _mm256_set1_epi8((char)0xF0));
-            const __m256i p = dot_s8s8(_mm256_or_si256(nibbles32(x[ib].qs), hb), load256(y[ib].qs));
-            tail += half(x[ib].d) * yd[ib] * (float)hsum_epi32(p);
-        }
-        out[r] = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + tail;
-    }
-}
 
 /* Rows of at most this many blocks take the multi-column kernel (13 KiB of activation layout a column on
  * the stack); longer ones the one-column GEMV per column. */
@@ -409,6 +345,33 @@ static inline __attribute__((always_inline)) OK_TARGET void q5_0_rows(const int 
         _mm_storeu_ps(total, quarter4(y4[0], y4[1], y4[2], y4[3]));
         for (int c = 0; c < C; ++c) out[c * ld_out + r] = total[c] + tail[c];
     }
+}
+
+void OK_TARGET ok_gemv_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act, float *out) {
+    const block_q8_0 *y = act;
+    const int64_t nb = k / QK32;
+    if (nb > OK_GEMV_MAX_BLOCKS) {
+        for (int64_t r = 0; r < rows; ++r) out[r] = 0;
+        for (int64_t b0 = 0; b0 < nb; b0 += OK_GEMV_MAX_BLOCKS) {
+            const int64_t seg = nb - b0 < OK_GEMV_MAX_BLOCKS ? nb - b0 : OK_GEMV_MAX_BLOCKS;
+            float part[64];
+            for (int64_t r0 = 0; r0 < rows; r0 += 64) {
+                const int64_t m = rows - r0 < 64 ? rows - r0 : 64;
+                ok_gemv_q5_0_avx512(seg * QK32, (const uint8_t *)w + (size_t)r0 * w_stride + (size_t)b0 * sizeof(block_q5_0),
+                                    w_stride, m, y + b0, part);
+                for (int64_t r = 0; r < m; ++r) out[r0 + r] += part[r];
+            }
+        }
+        return;
+    }
+    float yd[OK_GEMV_MAX_BLOCKS];
+    uint8_t ya[OK_GEMV_MAX_BLOCKS * QK32] __attribute__((aligned(64)));
+    int32_t corr[OK_GEMV_MAX_BLOCKS * 4] __attribute__((aligned(64))); /* 16 lanes per quad */
+    q5_0_column_prepare(y, nb, ya, corr, yd);
+    const uint8_t *yap = ya;
+    const int32_t *corrp = corr;
+    const float *ydp = yd;
+    q5_0_rows(1, nb, w, w_stride, rows, &yap, &corrp, &ydp, &y, out, rows);
 }
 
 void OK_TARGET ok_gemv_cols_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,

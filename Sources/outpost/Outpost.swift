@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import Inference
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @main
 struct Outpost: AsyncParsableCommand {
