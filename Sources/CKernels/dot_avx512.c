@@ -300,7 +300,6 @@ static inline __attribute__((always_inline)) OK_TARGET void q5_0_rows(const int 
     const __m512i sixteen = _mm512_set1_epi8(16);
     for (int64_t r = 0; r < rows; ++r) {
         const block_q5_0 *x = (const block_q5_0 *)((const uint8_t *)w + (size_t)r * w_stride);
-        ok_prefetch_row(x, w_stride);
         __m512 acc0[OK_Q5_0_MAX_COLS], acc1[OK_Q5_0_MAX_COLS];
         for (int c = 0; c < C; ++c) {
             acc0[c] = _mm512_setzero_ps();
@@ -308,6 +307,7 @@ static inline __attribute__((always_inline)) OK_TARGET void q5_0_rows(const int 
         }
         for (int64_t g = 0; g < quads; ++g) {
             const uint8_t *xb = (const uint8_t *)(x + 4 * g);
+            ok_prefetch_span(xb, 4 * sizeof(block_q5_0));   /* spread over the row: see ok_prefetch_span */
             const __m512i a = _mm512_loadu_si512(xb), b = _mm512_loadu_si512(xb + 24);
             const __m512i q = _mm512_permutex2var_epi16(a, qidx, b);
             const __m256i f = _mm512_castsi512_si256(_mm512_permutex2var_epi16(a, fidx, b));
@@ -449,10 +449,10 @@ static inline __attribute__((always_inline)) OK_TARGET void q8_0_rows(const int 
     const int64_t whole = nb / 8 * 8;
     for (int64_t r = 0; r < rows; ++r) {
         const block_q8_0 *x = (const block_q8_0 *)((const uint8_t *)w + (size_t)r * w_stride);
-        ok_prefetch_row(x, w_stride);
         __m512 acc[OK_Q8_0_MAX_COLS];
         for (int c = 0; c < C; ++c) acc[c] = _mm512_setzero_ps();
         for (int64_t b0 = 0; b0 < whole; b0 += 8) {
+            ok_prefetch_span(x + b0, 8 * sizeof(block_q8_0));   /* spread over the row: see ok_prefetch_span */
             const __m256 xd = halves8(&x[b0].d, sizeof x[0]);
             __m512 dd[OK_Q8_0_MAX_COLS];
             for (int c = 0; c < C; ++c) dd[c] = _mm512_castps256_ps512(_mm256_mul_ps(xd, _mm256_loadu_ps(col[c].yd + b0)));
@@ -512,6 +512,168 @@ void OK_TARGET ok_gemv_cols_q8_0_avx512(int64_t k, const void *w, size_t w_strid
         }
     }
 }
+
+/* ---- q4_K / q6_K: several activation columns per pass over the weights ----
+ * Verifying drafted tokens (and decode batches) multiplies each weight row by a few columns. The body's
+ * vec_dot per column unpacks every block once per column; here a block's levels are unpacked once, 64
+ * elements to a 512-bit register (a 32-element chunk in each half), and each column takes VPMADDUBSW and
+ * VPDPWSSD (the body's maddubs + madd + add, fused) on them. The int32 lane sums are exact, so folding the
+ * two halves gives the very eight lanes of the body's 256-bit sum; from there every column takes the body's
+ * float operations in its order (per block one conversion and FMA, then hsum_ps), so each column is bit for
+ * bit its vec_dot. The activation work that does not depend on the row (scales, bsum pairs) is done once
+ * per call. */
+#define OK_KQ_COL_BLOCKS 64
+#define OK_KQ_MAX_COLS 4
+
+typedef struct {
+    const block_q8_K *y;
+    float yd[OK_KQ_COL_BLOCKS];
+    int16_t pairs[OK_KQ_COL_BLOCKS * 8] __attribute__((aligned(16)));  /* q4_K: bsums[2j] + bsums[2j+1] */
+} kq_column;
+
+static inline OK_TARGET void kq_column_prepare(const block_q8_K *y, int64_t nb, kq_column *col) {
+    col->y = y;
+    for (int64_t b = 0; b < nb; ++b) {
+        col->yd[b] = y[b].d;
+        const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[b].bsums),
+                                             _mm_loadu_si128((const __m128i *)(y[b].bsums + 8)));
+        _mm_store_si128((__m128i *)(col->pairs + 8 * b), pairs);
+    }
+}
+
+/* 64 levels from 32 bytes: low nibbles (elements 0..31) in the low half, high nibbles (32..63) above. */
+static inline __attribute__((always_inline)) OK_TARGET __m512i nibbles64(const uint8_t *p, __m512i m4) {
+    const __m512i b = _mm512_broadcast_i64x4(load256(p));
+    return _mm512_and_si512(_mm512_mask_srli_epi16(b, (__mmask32)0xFFFF0000u, b, 4), m4);
+}
+
+static inline __attribute__((always_inline)) OK_TARGET __m256i fold512(__m512i v) {
+    return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
+
+static inline __attribute__((always_inline)) OK_TARGET void q4_K_rows(const int C, int64_t nb, const void *w,
+                                                                     size_t w_stride, int64_t rows,
+                                                                     const kq_column *col, float *out,
+                                                                     int64_t ld_out) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F);
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q4_K *x = (const block_q4_K *)((const uint8_t *)w + (size_t)r * w_stride);
+
+        __m256 acc[OK_KQ_MAX_COLS];
+        __m128 acc_min[OK_KQ_MAX_COLS];
+        for (int c = 0; c < C; ++c) {
+            acc[c] = _mm256_setzero_ps();
+            acc_min[c] = _mm_setzero_ps();
+        }
+        for (int64_t i = 0; i < nb; ++i) {
+            ok_prefetch_span(x + i, sizeof(block_q4_K));
+            uint8_t sc[8], mn[8];
+            k4_scales_mins(x[i].scales, sc, mn);
+            const float xd = half(x[i].d), xdmin = half(x[i].dmin);
+            const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mn));
+            __m512i v[4], s[4];
+            for (int j = 0; j < 4; ++j) {
+                v[j] = nibbles64(x[i].qs + 32 * j, m4);
+                s[j] = _mm512_inserti64x4(_mm512_set1_epi16(sc[2 * j]), _mm256_set1_epi16(sc[2 * j + 1]), 1);
+            }
+            for (int c = 0; c < C; ++c) {
+                const int8_t *yq = col[c].y[i].qs;
+                __m512i sumi = _mm512_setzero_si512();
+                for (int j = 0; j < 4; ++j)
+                    sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(v[j], _mm512_loadu_si512(yq + 64 * j)), s[j]);
+                const float yd = col[c].yd[i];
+                const __m128i mt = _mm_madd_epi16(mins, _mm_load_si128((const __m128i *)(col[c].pairs + 8 * i)));
+                acc_min[c] = _mm_fmadd_ps(_mm_set1_ps(yd * xdmin), _mm_cvtepi32_ps(mt), acc_min[c]);
+                acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(yd * xd), _mm256_cvtepi32_ps(fold512(sumi)), acc[c]);
+            }
+        }
+        for (int c = 0; c < C; ++c) {
+            const __m128 m = _mm_add_ps(acc_min[c], _mm_movehl_ps(acc_min[c], acc_min[c]));
+            out[c * ld_out + r] = hsum_ps(acc[c]) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+        }
+    }
+}
+
+static inline __attribute__((always_inline)) OK_TARGET void q6_K_rows(const int C, int64_t nb, const void *w,
+                                                                     size_t w_stride, int64_t rows,
+                                                                     const kq_column *col, float *out,
+                                                                     int64_t ld_out) {
+    const __m512i m4 = _mm512_set1_epi8(0x0F), m3 = _mm512_set1_epi8(3);
+    /* qh shifts per 16-bit lane: the low half of a 64-element vector takes bits 0-1 (2-3), the high 2-3 (6-7) */
+    const __m512i sh_lo = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+    const __m512i sh_hi = _mm512_add_epi16(sh_lo, _mm512_set1_epi16(4));
+    /* word index of each 16-element group's scale: group g of the block is scale g */
+    __m512i si[4];
+    for (int q = 0; q < 4; ++q) {
+        uint16_t idx[32];
+        for (int l = 0; l < 32; ++l) idx[l] = (uint16_t)(4 * q + l / 8);
+        si[q] = _mm512_loadu_si512(idx);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        const block_q6_K *x = (const block_q6_K *)((const uint8_t *)w + (size_t)r * w_stride);
+        __m256 acc[OK_KQ_MAX_COLS];
+        for (int c = 0; c < C; ++c) acc[c] = _mm256_setzero_ps();
+        for (int64_t i = 0; i < nb; ++i) {
+            ok_prefetch_span(x + i, sizeof(block_q6_K));
+            const __m256i all = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)x[i].scales));
+            const __m512i all512 = _mm512_castsi256_si512(all);
+            const float xd = half(x[i].d);
+            __m512i v[4], s[4];
+            for (int k = 0; k < 2; ++k) {
+                const __m512i l = _mm512_loadu_si512(x[i].ql + 64 * k);
+                const __m512i h = _mm512_broadcast_i64x4(load256(x[i].qh + 32 * k));
+                /* elements 128k + 0..63: low nibbles of ql with qh bits 0-1 / 2-3; + 64..127: high nibbles, bits 4-5 / 6-7 */
+                v[2 * k] = _mm512_or_si512(_mm512_and_si512(l, m4),
+                                           _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh_lo), m3), 4));
+                v[2 * k + 1] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(l, 4), m4),
+                                               _mm512_slli_epi16(_mm512_and_si512(_mm512_srlv_epi16(h, sh_hi), m3), 4));
+            }
+            for (int q = 0; q < 4; ++q) s[q] = _mm512_permutexvar_epi16(si[q], all512);
+            for (int c = 0; c < C; ++c) {
+                const block_q8_K *y = col[c].y + i;
+                __m512i sumi = _mm512_setzero_si512();
+                for (int q = 0; q < 4; ++q)
+                    sumi = _mm512_dpwssd_epi32(sumi, _mm512_maddubs_epi16(v[q], _mm512_loadu_si512(y->qs + 64 * q)), s[q]);
+                /* levels u in [0, 63] have value u - 32: minus 32 * sum over groups of scale * bsum */
+                const __m256i offs = _mm256_slli_epi32(_mm256_madd_epi16(all, load256(y->bsums)), 5);
+                const __m256i total = _mm256_sub_epi32(fold512(sumi), offs);
+                acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(xd * col[c].yd[i]), _mm256_cvtepi32_ps(total), acc[c]);
+            }
+        }
+        for (int c = 0; c < C; ++c) out[c * ld_out + r] = hsum_ps(acc[c]);
+    }
+}
+
+#define OK_KQ_GEMV_COLS(type, rows_fn, vec_dot)                                                              \
+    void OK_TARGET ok_gemv_cols_##type##_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows,       \
+                                                const void *act, size_t act_stride, int64_t cols, float *out, \
+                                                int64_t ld_out) {                                             \
+        const int64_t nb = k / QK_K;                                                                          \
+        if (nb > OK_KQ_COL_BLOCKS) {                                                                          \
+            for (int64_t c = 0; c < cols; ++c)                                                                \
+                for (int64_t r = 0; r < rows; ++r)                                                            \
+                    out[c * ld_out + r] = vec_dot(k, (const uint8_t *)w + (size_t)r * w_stride,               \
+                                                  (const uint8_t *)act + (size_t)c * act_stride);             \
+            return;                                                                                           \
+        }                                                                                                     \
+        for (int64_t c0 = 0; c0 < cols; c0 += OK_KQ_MAX_COLS) {                                               \
+            const int64_t n = cols - c0 < OK_KQ_MAX_COLS ? cols - c0 : OK_KQ_MAX_COLS;                        \
+            kq_column col[OK_KQ_MAX_COLS];                                                                    \
+            for (int64_t c = 0; c < n; ++c)                                                                   \
+                kq_column_prepare((const block_q8_K *)((const uint8_t *)act + (size_t)(c0 + c) * act_stride), \
+                                  nb, &col[c]);                                                               \
+            float *o = out + c0 * ld_out;                                                                     \
+            switch (n) {                                                                                      \
+            case 1: rows_fn(1, nb, w, w_stride, rows, col, o, ld_out); break;                                 \
+            case 2: rows_fn(2, nb, w, w_stride, rows, col, o, ld_out); break;                                 \
+            case 3: rows_fn(3, nb, w, w_stride, rows, col, o, ld_out); break;                                 \
+            default: rows_fn(4, nb, w, w_stride, rows, col, o, ld_out); break;                                \
+            }                                                                                                 \
+        }                                                                                                     \
+    }
+
+OK_KQ_GEMV_COLS(q4_K, q4_K_rows, ok_vec_dot_q4_K_avx512)
+OK_KQ_GEMV_COLS(q6_K, q6_K_rows, ok_vec_dot_q6_K_avx512)
 
 static inline OK_TARGET __mmask16 tail_mask(int64_t left) {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);

@@ -79,6 +79,17 @@ static inline void ok_prefetch_row(const void *row, size_t bytes) {
     for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, 0, 3);
 }
 
+/* The same distance ahead of `bytes` bytes at `p`, for a kernel that walks its row in steps: asked for step
+ * by step rather than all at a row's start, the requests do not pile up ahead of the row's own loads. For
+ * rows of many cache lines that matters: four columns against 64 MB of q4_K rows (43 lines each), 12.2 ->
+ * 8.1 ms on one thread; q8_0 decode rows (15 lines), 18-20 -> 20-22 GB/s. The last byte is asked for too,
+ * so a span that straddles a line boundary is covered. */
+static inline void ok_prefetch_span(const void *p, size_t bytes) {
+    const char *q = (const char *)p + OK_PREFETCH_DISTANCE;
+    for (size_t o = 0; o < bytes; o += 64) __builtin_prefetch(q + o, 0, 3);
+    __builtin_prefetch(q + bytes - 1, 0, 3);
+}
+
 static inline uint32_t ok_f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float ok_bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
 
@@ -251,6 +262,10 @@ void ok_gemv_cols_q4_1_avx512(int64_t k, const void *w, size_t w_stride, int64_t
 void ok_gemv_cols_q8_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
                               size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 void ok_gemv_cols_q5_0_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                              size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+void ok_gemv_cols_q4_K_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
+                              size_t act_stride, int64_t cols, float *out, int64_t ld_out);
+void ok_gemv_cols_q6_K_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows, const void *act,
                               size_t act_stride, int64_t cols, float *out, int64_t ld_out);
 #endif
 #if OK_HAVE_NEON_KERNELS

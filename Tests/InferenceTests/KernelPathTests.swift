@@ -271,9 +271,11 @@ final class KernelPathTests: XCTestCase {
                 let act = Kernels.activationType(for: t)!
                 let unit = max(t.blockSize, 32)
                 // whole 8-block groups, leftovers, and a row longer than the GEMV's stack arrays (1024 blocks)
-                // (q4_1: every leftover count 1...7 after whole groups, and rows cut into 256-block segments)
+                // (q4_1: every leftover count 1...7 after whole groups, and rows cut into 256-block segments;
+                // q8_0 and the K-quants: rows past the multi-column kernels' activation layouts)
                 for k in [unit, 3 * unit, 8 * unit, 18 * unit, 48 * unit]
-                    + (t == .q4_1 ? [5 * 32, 13 * 32, 15 * 32, 22 * 32, 260 * 32, 1025 * 32] : []) {
+                    + (t == .q4_1 ? [5 * 32, 13 * 32, 15 * 32, 22 * 32, 260 * 32, 1025 * 32] : [])
+                    + (t == .q8_0 ? [200 * 32] : t == .q4_K || t == .q6_K ? [19 * 256, 70 * 256] : []) {
                     let rows = 5, wStride = QuantRef.rowBytes(t, k) + 4
                     var w = [UInt8](repeating: 0, count: wStride * rows)
                     for r in 0..<rows {
@@ -305,9 +307,11 @@ final class KernelPathTests: XCTestCase {
         var rng = QuantTestRNG(seed: 0x9A7B_000A)
         for path in KernelPath.allCases where path.isAvailable {
             let exact: [GGMLType] = path.rawValue == KernelPath.avx2.rawValue ? [.q4_1]
-                : path.rawValue == KernelPath.avx512.rawValue ? [.q4_1, .q5_0, .q8_0] : [.q4_1, .q5_0]
-            // AVX-512 q4_1, q5_0 and q8_0 take up to four columns in one pass over the weights (decode batches of four)
-            let widest: [GGMLType: Int] = path.rawValue == KernelPath.avx512.rawValue ? [.q4_1: 4, .q5_0: 4, .q8_0: 4] : [:]
+                : path.rawValue == KernelPath.avx512.rawValue ? [.q4_1, .q5_0, .q8_0, .q4_K, .q6_K] : [.q4_1, .q5_0]
+            // AVX-512 q4_1, q5_0, q8_0, q4_K and q6_K take up to four columns in one pass over the weights
+            // (decode batches of four)
+            let widest: [GGMLType: Int] = path.rawValue == KernelPath.avx512.rawValue
+                ? [.q4_1: 4, .q5_0: 4, .q8_0: 4, .q4_K: 4, .q6_K: 4] : [:]
             for t in QuantRef.weightTypes where exact.contains(t) {
                 let act = Kernels.activationType(for: t)!
                 let k = 18 * max(t.blockSize, 32), rows = 6, wStride = QuantRef.rowBytes(t, k)
