@@ -192,8 +192,8 @@ float ok_vec_dot_path(int path, int wtype, int64_t n, const void *w, const void 
 /* The matmul on table t: its tiled kernel for the weight type if it has one, else one vec_dot per output.
  * A single column (decode) never takes the tiled kernel: it repacks each row tile's weights for reuse across
  * columns, which one column cannot repay, and decode keeps the vec_dot's exact sums. It takes the type's
- * GEMV where the table has one (the vec_dot of each row bit for bit, with the work that depends only on the
- * activation done once per call), else the vec_dot loop. */
+ * multi-column or one-column GEMV where the table has one (the vec_dot of each row bit for bit, with the
+ * work that depends only on the activation done once per call), else the vec_dot loop. */
 static void matmul_with(const ok_kernel_table *t, int wtype, int64_t k, const void *w, size_t w_stride, int64_t rows,
                         const void *act, size_t act_stride, int64_t cols, float *out, int64_t ld_out) {
     if (wtype < 0 || wtype >= OK_T_COUNT) return;

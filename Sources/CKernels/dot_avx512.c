@@ -528,16 +528,14 @@ void OK_TARGET ok_gemv_cols_q8_0_avx512(int64_t k, const void *w, size_t w_strid
 typedef struct {
     const block_q8_K *y;
     float yd[OK_KQ_COL_BLOCKS];
-    int16_t pairs[OK_KQ_COL_BLOCKS * 8] __attribute__((aligned(16)));  /* q4_K: bsums[2j] + bsums[2j+1] */
+    int16_t pairs[OK_KQ_COL_BLOCKS * 8] __attribute__((aligned(16)));  /* q4_K only: k4_bsum_pairs per block */
 } kq_column;
 
-static inline OK_TARGET void kq_column_prepare(const block_q8_K *y, int64_t nb, kq_column *col) {
+static inline OK_TARGET void kq_column_prepare(const block_q8_K *y, int64_t nb, int with_pairs, kq_column *col) {
     col->y = y;
     for (int64_t b = 0; b < nb; ++b) {
         col->yd[b] = y[b].d;
-        const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)y[b].bsums),
-                                             _mm_loadu_si128((const __m128i *)(y[b].bsums + 8)));
-        _mm_store_si128((__m128i *)(col->pairs + 8 * b), pairs);
+        if (with_pairs) _mm_store_si128((__m128i *)(col->pairs + 8 * b), k4_bsum_pairs(y[b].bsums));
     }
 }
 
@@ -558,7 +556,6 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_K_rows(const int 
     const __m512i m4 = _mm512_set1_epi8(0x0F);
     for (int64_t r = 0; r < rows; ++r) {
         const block_q4_K *x = (const block_q4_K *)((const uint8_t *)w + (size_t)r * w_stride);
-
         __m256 acc[OK_KQ_MAX_COLS];
         __m128 acc_min[OK_KQ_MAX_COLS];
         for (int c = 0; c < C; ++c) {
@@ -587,10 +584,7 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_K_rows(const int 
                 acc[c] = _mm256_fmadd_ps(_mm256_set1_ps(yd * xd), _mm256_cvtepi32_ps(fold512(sumi)), acc[c]);
             }
         }
-        for (int c = 0; c < C; ++c) {
-            const __m128 m = _mm_add_ps(acc_min[c], _mm_movehl_ps(acc_min[c], acc_min[c]));
-            out[c * ld_out + r] = hsum_ps(acc[c]) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
-        }
+        for (int c = 0; c < C; ++c) out[c * ld_out + r] = k4_result(acc[c], acc_min[c]);
     }
 }
 
@@ -644,8 +638,8 @@ static inline __attribute__((always_inline)) OK_TARGET void q6_K_rows(const int 
     }
 }
 
-#define OK_KQ_GEMV_COLS(type, rows_fn, vec_dot)                                                              \
-    void OK_TARGET ok_gemv_cols_##type##_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows,       \
+#define OK_KQ_GEMV_COLS(type, rows_fn, vec_dot, with_pairs)                                                   \
+    void OK_TARGET ok_gemv_cols_##type##_avx512(int64_t k, const void *w, size_t w_stride, int64_t rows,      \
                                                 const void *act, size_t act_stride, int64_t cols, float *out, \
                                                 int64_t ld_out) {                                             \
         const int64_t nb = k / QK_K;                                                                          \
@@ -661,7 +655,7 @@ static inline __attribute__((always_inline)) OK_TARGET void q6_K_rows(const int 
             kq_column col[OK_KQ_MAX_COLS];                                                                    \
             for (int64_t c = 0; c < n; ++c)                                                                   \
                 kq_column_prepare((const block_q8_K *)((const uint8_t *)act + (size_t)(c0 + c) * act_stride), \
-                                  nb, &col[c]);                                                               \
+                                  nb, with_pairs, &col[c]);                                                   \
             float *o = out + c0 * ld_out;                                                                     \
             switch (n) {                                                                                      \
             case 1: rows_fn(1, nb, w, w_stride, rows, col, o, ld_out); break;                                 \
@@ -672,8 +666,8 @@ static inline __attribute__((always_inline)) OK_TARGET void q6_K_rows(const int 
         }                                                                                                     \
     }
 
-OK_KQ_GEMV_COLS(q4_K, q4_K_rows, ok_vec_dot_q4_K_avx512)
-OK_KQ_GEMV_COLS(q6_K, q6_K_rows, ok_vec_dot_q6_K_avx512)
+OK_KQ_GEMV_COLS(q4_K, q4_K_rows, ok_vec_dot_q4_K_avx512, 1)
+OK_KQ_GEMV_COLS(q6_K, q6_K_rows, ok_vec_dot_q6_K_avx512, 0)
 
 static inline OK_TARGET __mmask16 tail_mask(int64_t left) {
     return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1u);

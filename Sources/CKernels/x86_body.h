@@ -371,10 +371,21 @@ static inline OK_TARGET void k4_scales_mins(const uint8_t *s12, uint8_t scales[8
     memcpy(mins, mn, 8);
 }
 
+/* bsums[2j] + bsums[2j+1] for j = 0..7: the activation sums of the eight 32-element groups. */
+static inline OK_TARGET __m128i k4_bsum_pairs(const int16_t *bsums) {
+    return _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)bsums), _mm_loadu_si128((const __m128i *)(bsums + 8)));
+}
+
 /* sum_j mins[j] * (bsums[2j] + bsums[2j+1]) as 4 int32 lanes. */
 static inline OK_TARGET __m128i k4_min_terms(const uint8_t mins[8], const int16_t *bsums) {
-    const __m128i pairs = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)bsums), _mm_loadu_si128((const __m128i *)(bsums + 8)));
-    return _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins)), pairs);
+    return _mm_madd_epi16(_mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)mins)), k4_bsum_pairs(bsums));
+}
+
+/* The q4_K / q5_K result: hsum_ps of the scaled sums minus the four min lanes summed (lanes 0+2, 1+3, then
+ * those two). */
+static inline OK_TARGET float k4_result(__m256 acc, __m128 acc_min) {
+    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
+    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
 }
 
 static inline OK_TARGET __m256i dot32_scaled(__m256i q, const int8_t *y, uint8_t s) {
@@ -401,8 +412,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q4_K)(int64_t n, const void *w, const void *act
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
-    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
-    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+    return k4_result(acc, acc_min);
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q5_K)(int64_t n, const void *w, const void *act) {
@@ -429,8 +439,7 @@ float OK_TARGET OK_FN(ok_vec_dot_q5_K)(int64_t n, const void *w, const void *act
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(y[i].d * half(x[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
-    const __m128 m = _mm_add_ps(acc_min, _mm_movehl_ps(acc_min, acc_min));
-    return hsum_ps(acc) - _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+    return k4_result(acc, acc_min);
 }
 
 float OK_TARGET OK_FN(ok_vec_dot_q6_K)(int64_t n, const void *w, const void *act) {
