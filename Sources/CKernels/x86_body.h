@@ -485,21 +485,30 @@ static inline OK_TARGET __m256 load_f16x8(const uint16_t *p) {
     return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
 }
 
-#define OK_HALF_DOT(LOAD, SCALAR)                                                                 \
-    const uint16_t *x = w, *y = act;                                                              \
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),         \
+/* sum x[i] * y[i] over n elements of two rows loaded as floats: four 8-lane FMA chains over 32-element
+ * steps, one over the 8-element rest, their sum (a0 + a1) + (a2 + a3) reduced by hsum_ps, then the scalar
+ * tail. Every float and half dot here takes this one order, which the attention kernels rely on: a key row
+ * converted to floats first gives exactly ok_dot_f16_f32. */
+#define OK_DOT_X4(x, y, LOADX, LOADY, SCALARX, SCALARY)                                           \
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(),          \
            a3 = _mm256_setzero_ps();                                                              \
     int64_t i = 0;                                                                                \
     for (; i + 32 <= n; i += 32) {                                                                \
-        a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                                       \
-        a1 = _mm256_fmadd_ps(LOAD(x + i + 8), LOAD(y + i + 8), a1);                               \
-        a2 = _mm256_fmadd_ps(LOAD(x + i + 16), LOAD(y + i + 16), a2);                             \
-        a3 = _mm256_fmadd_ps(LOAD(x + i + 24), LOAD(y + i + 24), a3);                             \
+        a0 = _mm256_fmadd_ps(LOADX(x + i), LOADY(y + i), a0);                                     \
+        a1 = _mm256_fmadd_ps(LOADX(x + i + 8), LOADY(y + i + 8), a1);                             \
+        a2 = _mm256_fmadd_ps(LOADX(x + i + 16), LOADY(y + i + 16), a2);                           \
+        a3 = _mm256_fmadd_ps(LOADX(x + i + 24), LOADY(y + i + 24), a3);                           \
     }                                                                                             \
-    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LOAD(x + i), LOAD(y + i), a0);                \
+    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(LOADX(x + i), LOADY(y + i), a0);              \
     float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));               \
-    for (; i < n; ++i) s += SCALAR(x[i]) * SCALAR(y[i]);                                          \
+    for (; i < n; ++i) s += SCALARX(x[i]) * SCALARY(y[i]);                                        \
     return s;
+
+#define OK_AS_FLOAT(v) (v)
+
+#define OK_HALF_DOT(LOAD, SCALAR)                                                                 \
+    const uint16_t *x = w, *y = act;                                                              \
+    OK_DOT_X4(x, y, LOAD, LOAD, SCALAR, SCALAR)
 
 float OK_TARGET OK_FN(ok_vec_dot_f16)(int64_t n, const void *w, const void *act) {
     OK_HALF_DOT(load_f16x8, ok_fp16_to_fp32)
@@ -512,18 +521,7 @@ float OK_TARGET OK_FN(ok_vec_dot_bf16)(int64_t n, const void *w, const void *act
 /* ---- half rows against f32 (F16 KV cache) ---- */
 
 float OK_TARGET OK_FN(ok_dot_f16_f32)(const uint16_t *h, const float *x, int64_t n) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(load_f16x8(h + i), _mm256_loadu_ps(x + i), a0);
-        a1 = _mm256_fmadd_ps(load_f16x8(h + i + 8), _mm256_loadu_ps(x + i + 8), a1);
-        a2 = _mm256_fmadd_ps(load_f16x8(h + i + 16), _mm256_loadu_ps(x + i + 16), a2);
-        a3 = _mm256_fmadd_ps(load_f16x8(h + i + 24), _mm256_loadu_ps(x + i + 24), a3);
-    }
-    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(load_f16x8(h + i), _mm256_loadu_ps(x + i), a0);
-    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; ++i) s += ok_fp16_to_fp32(h[i]) * x[i];
-    return s;
+    OK_DOT_X4(h, x, load_f16x8, _mm256_loadu_ps, ok_fp16_to_fp32, OK_AS_FLOAT)
 }
 
 void OK_TARGET OK_FN(ok_axpy_f16)(int64_t n, float a, const uint16_t *h, float *y) {
@@ -581,21 +579,9 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
     }
 }
 
-/* sum a[i] * b[i]: four 8-lane FMA chains over 32-element steps, one over the 8-element rest, their sum
- * (a0 + a1) + (a2 + a3) reduced by hsum_ps, then the scalar tail: ok_dot_f16_f32's order on floats. */
+/* sum a[i] * b[i] in OK_DOT_X4's order: ok_dot_f16_f32's on floats. */
 static inline __attribute__((always_inline)) OK_TARGET float dot_f32_x4(const float *a, const float *b, int64_t n) {
-    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 32 <= n; i += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), a3);
-    }
-    for (; i + 8 <= n; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), a0);
-    float s = hsum_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-    for (; i < n; ++i) s += a[i] * b[i];
-    return s;
+    OK_DOT_X4(a, b, _mm256_loadu_ps, _mm256_loadu_ps, OK_AS_FLOAT, OK_AS_FLOAT)
 }
 
 /* ---- ok_attend_group: the query heads that share one KV head (GQA) in one pass over its keys ----
