@@ -22,6 +22,7 @@
         .dot_f32 = ok_dot_f32_##sfx, .axpy_f32 = ok_axpy_f32_##sfx, .scale_f32 = ok_scale_f32_##sfx,     \
         .dot_f16_f32 = ok_dot_f16_f32_##sfx, .axpy_f16 = ok_axpy_f16_##sfx,                               \
         .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
+        .softmax_numerators = ok_softmax_numerators_##sfx,                                                \
     }
 
 /* Tiled matmuls and activation quantizers of a path (weight types without a tiled matmul use ok_matmul's
@@ -260,8 +261,8 @@ void ok_matmul_path(int path, int wtype, int64_t k, const void *w, size_t w_stri
     matmul_with(table_for(path), wtype, k, w, w_stride, rows, act, act_stride, cols, out, ld_out);
 }
 
-/* Softmax attention of one query row (see ckernels.h): table t's fused kernel, or its dot and axpy
- * kernels: one dot per key, expf, and one axpy per value row. */
+/* Softmax attention of one query row (see ckernels.h): table t's fused kernel, or its dot, softmax and axpy
+ * kernels: one dot per key, the softmax numerators, and one axpy per value row. */
 static void attend_with(const ok_kernel_table *t, int kv_type, const float *q, const void *k, int64_t k_stride,
                         const void *v, int64_t v_stride, int64_t n, int64_t head_dim, int64_t v_dim, float *scores,
                         float *out) {
@@ -279,14 +280,8 @@ static void attend_with(const ok_kernel_table *t, int kv_type, const float *q, c
         scores[i] = s;
         if (s > max) max = s;
     }
-    float sum = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        const float e = expf(scores[i] - max);
-        scores[i] = e;
-        sum += e;
-    }
+    const float inv = 1 / t->softmax_numerators(scores, n, max);
     memset(out, 0, (size_t)v_dim * sizeof(float));
-    const float inv = 1 / sum;
     for (int64_t i = 0; i < n; ++i) {
         const void *vr = vb + (size_t)(i * v_stride) * eb;
         if (f16) t->axpy_f16(v_dim, scores[i] * inv, vr, out);
@@ -364,6 +359,7 @@ float ok_dot_f16_f32(const uint16_t *h, const float *x, int64_t n) { return curr
 void ok_axpy_f16(int64_t n, float a, const uint16_t *h, float *y) { current()->axpy_f16(n, a, h, y); }
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n) { current()->f32_to_f16(x, y, n); }
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n) { current()->f16_to_f32(x, y, n); }
+float ok_softmax_numerators(float *scores, int64_t n, float max) { return current()->softmax_numerators(scores, n, max); }
 
 float ok_dot_f32_path(int path, const float *a, const float *b, int64_t n) { return table_for(path)->dot_f32(a, b, n); }
 void ok_axpy_f32_path(int path, int64_t n, float a, const float *x, float *y) { table_for(path)->axpy_f32(n, a, x, y); }
@@ -372,3 +368,6 @@ float ok_dot_f16_f32_path(int path, const uint16_t *h, const float *x, int64_t n
 void ok_axpy_f16_path(int path, int64_t n, float a, const uint16_t *h, float *y) { table_for(path)->axpy_f16(n, a, h, y); }
 void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n) { table_for(path)->f32_to_f16(x, y, n); }
 void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n) { table_for(path)->f16_to_f32(x, y, n); }
+float ok_softmax_numerators_path(int path, float *scores, int64_t n, float max) {
+    return table_for(path)->softmax_numerators(scores, n, max);
+}

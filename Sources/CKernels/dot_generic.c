@@ -3,6 +3,8 @@
 
 #include "internal.h"
 
+#include <math.h>
+
 static inline int32_t dot_i8(const int8_t *a, const int8_t *b, int n) {
     int32_t s = 0;
     for (int i = 0; i < n; ++i) s += (int32_t)a[i] * (int32_t)b[i];
@@ -264,4 +266,13 @@ void ok_f32_to_f16_generic(const float *x, uint16_t *y, int64_t n) {
 
 void ok_f16_to_f32_generic(const uint16_t *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = ok_fp16_to_fp32(x[i]);
+}
+
+float ok_softmax_numerators_generic(float *scores, int64_t n, float max) {
+    float sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        scores[i] = expf(scores[i] - max);
+        sum += scores[i];
+    }
+    return sum;
 }

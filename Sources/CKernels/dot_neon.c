@@ -184,6 +184,10 @@ float ok_dot_f16_f32_neon(const uint16_t *h, const float *x, int64_t n) {
     return s;
 }
 
+float ok_softmax_numerators_neon(float *scores, int64_t n, float max) {
+    return ok_softmax_numerators_generic(scores, n, max);
+}
+
 void ok_axpy_f16_neon(int64_t n, float a, const uint16_t *h, float *y) {
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {

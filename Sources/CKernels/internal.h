@@ -192,6 +192,8 @@ typedef struct {
     void (*axpy_f16)(int64_t n, float a, const uint16_t *h, float *y);
     void (*f32_to_f16)(const float *x, uint16_t *y, int64_t n);
     void (*f16_to_f32)(const uint16_t *x, float *y, int64_t n);
+    /* softmax numerators in place, scores[i] = e^(scores[i] - max), returning their sum (ok_softmax_numerators) */
+    float (*softmax_numerators)(float *scores, int64_t n, float max);
 } ok_kernel_table;
 
 /* Every path provides the same set of names with its own suffix. */
@@ -215,7 +217,8 @@ typedef struct {
     float ok_dot_f16_f32_##sfx(const uint16_t *h, const float *x, int64_t n);           \
     void ok_axpy_f16_##sfx(int64_t n, float a, const uint16_t *h, float *y);            \
     void ok_f32_to_f16_##sfx(const float *x, uint16_t *y, int64_t n);                   \
-    void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);
+    void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);                   \
+    float ok_softmax_numerators_##sfx(float *scores, int64_t n, float max);
 
 /* Tiled matmuls (x86_gemm.h) for the weight types prefill spends its time on. */
 #define OK_DECLARE_GEMM(sfx)                                                                              \

@@ -533,10 +533,56 @@ void OK_TARGET OK_FN(ok_axpy_f16)(int64_t n, float a, const uint16_t *h, float *
     for (; i < n; ++i) y[i] += a * ok_fp16_to_fp32(h[i]);
 }
 
+/* e^x for eight lanes: ggml's AVX2 ggml_v_expf algorithm (ARM optimized-routines: n = round(x / ln 2),
+ * a degree-5 polynomial on the remainder, scaling by 2^n through the exponent bits, with the large-|n| cases
+ * handled apart), so the FFN activation rounds as the reference engine's does. */
+static inline OK_TARGET __m256 expf8(__m256 x) {
+    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
+    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
+    const __m256 n = _mm256_sub_ps(z, shift);
+    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
+    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
+    const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));
+    const __m256 absn = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
+    const __m256 big = _mm256_cmp_ps(absn, _mm256_set1_ps(126), _CMP_GT_OQ);
+    const __m256 u = _mm256_mul_ps(b, b);
+    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
+    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
+    const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, u, p23), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
+    if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(j, k, k);
+    const __m256i neg = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)),
+                                         _mm256_set1_epi32((int)0x82000000u));
+    const __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(neg, _mm256_set1_epi32(0x7f000000)));
+    const __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, neg));
+    const __m256 huge = _mm256_cmp_ps(absn, _mm256_set1_ps(192), _CMP_GT_OQ);
+    const __m256 scaled = _mm256_blendv_ps(_mm256_fmadd_ps(k, j, k), _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1), big);
+    return _mm256_blendv_ps(scaled, _mm256_mul_ps(s1, s1), huge);
+}
+
+/* ok_softmax_numerators: eight lanes at a time through expf8 (ggml's ggml_v_expf, as llama.cpp's softmax),
+ * the tail through a masked load, eight partial sums reduced by hsum_ps. */
+float OK_TARGET OK_FN(ok_softmax_numerators)(float *scores, int64_t n, float max) {
+    const __m256 m = _mm256_set1_ps(max);
+    __m256 acc = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 e = expf8(_mm256_sub_ps(_mm256_loadu_ps(scores + i), m));
+        _mm256_storeu_ps(scores + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    if (i < n) {
+        const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n - i)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256 e = _mm256_and_ps(expf8(_mm256_sub_ps(_mm256_maskload_ps(scores + i, mask), m)), _mm256_castsi256_ps(mask));
+        _mm256_maskstore_ps(scores + i, mask, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    return hsum_ps(acc);
+}
+
 /* ---- one query row of softmax attention on the F16 KV cache (ok_attend) ----
- * The per-key loop fused: each score is ok_dot_f16_f32's arithmetic, the softmax the same scalar expf
- * and sequential sum, and the output the same lane-wise FMAs as ok_axpy_f16 from zero, in key order; only
- * the output lanes stay in registers across keys (up to 64 floats at a time) instead of memory. */
+ * The per-key loop fused: each score is ok_dot_f16_f32's arithmetic, the softmax ok_softmax_numerators,
+ * and the output the same lane-wise FMAs as ok_axpy_f16 from zero, in key order; only the output lanes
+ * stay in registers across keys (up to 64 floats at a time) instead of memory. */
 
 /* out[0 .. 8*NV) = sum_i (scores[i] * inv) * v_i[0 .. 8*NV), v_i at v + i * v_stride. */
 static inline __attribute__((always_inline)) OK_TARGET void attend_out_block(const int nv, const uint16_t *v,
@@ -562,13 +608,7 @@ void OK_TARGET OK_FN(ok_attend_f16)(const float *q, const uint16_t *k, int64_t k
         scores[i] = s;
         if (s > max) max = s;
     }
-    float sum = 0;
-    for (int64_t i = 0; i < n; ++i) {
-        const float e = expf(scores[i] - max);
-        scores[i] = e;
-        sum += e;
-    }
-    const float inv = 1 / sum;
+    const float inv = 1 / OK_FN(ok_softmax_numerators)(scores, n, max);
     int64_t j = 0;
     for (; j + 64 <= v_dim; j += 64) attend_out_block(8, v + j, v_stride, n, scores, inv, out + j);
     for (; j + 8 <= v_dim; j += 8) attend_out_block(1, v + j, v_stride, n, scores, inv, out + j);
@@ -631,7 +671,7 @@ static inline __attribute__((always_inline)) OK_TARGET void attend_group_n(const
                                                                            int64_t head_dim, int64_t v_dim, float *scores,
                                                                            float *out, int64_t out_stride) {
     float kf[OK_ATTEND_GROUP_MAX_DIM];
-    float max[4], sum[4], inv[4], s[4];
+    float max[4], inv[4], s[4];
     for (int g = 0; g < G; ++g) max[g] = -INFINITY;
     for (int64_t i = 0; i < n; ++i) {
         const uint16_t *kr = k + i * k_stride;
@@ -646,16 +686,7 @@ static inline __attribute__((always_inline)) OK_TARGET void attend_group_n(const
             if (s[g] > max[g]) max[g] = s[g];
         }
     }
-    for (int g = 0; g < G; ++g) {
-        float total = 0;
-        for (int64_t i = 0; i < n; ++i) {
-            const float e = expf(scores[g * n + i] - max[g]);
-            scores[g * n + i] = e;
-            total += e;
-        }
-        sum[g] = total;
-        inv[g] = 1 / sum[g];
-    }
+    for (int g = 0; g < G; ++g) inv[g] = 1 / OK_FN(ok_softmax_numerators)(scores + g * n, n, max[g]);
     int64_t j = 0;
     for (; j + 32 <= v_dim; j += 32) group_out_block(G, 4, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
     for (; j + 8 <= v_dim; j += 8) group_out_block(G, 1, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
@@ -710,31 +741,6 @@ void OK_TARGET OK_FN(ok_geglu_f32)(int64_t n, float *gate, const float *up) {
 
 /* ---- f32 helpers ---- */
 #ifndef OK_BODY_SKIP_F32
-/* e^x for eight lanes: ggml's AVX2 ggml_v_expf algorithm (ARM optimized-routines: n = round(x / ln 2),
- * a degree-5 polynomial on the remainder, scaling by 2^n through the exponent bits, with the large-|n| cases
- * handled apart), so the FFN activation rounds as the reference engine's does. */
-static inline OK_TARGET __m256 expf8(__m256 x) {
-    const __m256 shift = _mm256_set1_ps(0x1.8p23f);
-    const __m256 z = _mm256_fmadd_ps(x, _mm256_set1_ps(0x1.715476p+0f), shift);
-    const __m256 n = _mm256_sub_ps(z, shift);
-    const __m256 b = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.7f7d1cp-20f), _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e4p-1f), x));
-    const __m256i e = _mm256_slli_epi32(_mm256_castps_si256(z), 23);
-    const __m256 k = _mm256_castsi256_ps(_mm256_add_epi32(e, _mm256_castps_si256(_mm256_set1_ps(1))));
-    const __m256 absn = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), n);
-    const __m256 big = _mm256_cmp_ps(absn, _mm256_set1_ps(126), _CMP_GT_OQ);
-    const __m256 u = _mm256_mul_ps(b, b);
-    const __m256 p45 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.0e4020p-7f), b, _mm256_set1_ps(0x1.573e2ep-5f));
-    const __m256 p23 = _mm256_fmadd_ps(_mm256_set1_ps(0x1.555e66p-3f), b, _mm256_set1_ps(0x1.fffdb6p-2f));
-    const __m256 j = _mm256_fmadd_ps(_mm256_fmadd_ps(p45, u, p23), u, _mm256_mul_ps(_mm256_set1_ps(0x1.ffffecp-1f), b));
-    if (!_mm256_movemask_ps(big)) return _mm256_fmadd_ps(j, k, k);
-    const __m256i neg = _mm256_and_si256(_mm256_castps_si256(_mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ)),
-                                         _mm256_set1_epi32((int)0x82000000u));
-    const __m256 s1 = _mm256_castsi256_ps(_mm256_add_epi32(neg, _mm256_set1_epi32(0x7f000000)));
-    const __m256 s2 = _mm256_castsi256_ps(_mm256_sub_epi32(e, neg));
-    const __m256 huge = _mm256_cmp_ps(absn, _mm256_set1_ps(192), _CMP_GT_OQ);
-    const __m256 scaled = _mm256_blendv_ps(_mm256_fmadd_ps(k, j, k), _mm256_mul_ps(_mm256_fmadd_ps(s2, j, s2), s1), big);
-    return _mm256_blendv_ps(scaled, _mm256_mul_ps(s1, s1), huge);
-}
 
 /* gate = silu(gate) * up = gate / (1 + e^-gate) * up, eight lanes at a time; the tail as the generic twin. */
 void OK_TARGET OK_FN(ok_swiglu_f32)(int64_t n, float *gate, const float *up) {

@@ -210,9 +210,35 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// The softmax numerators every attention path takes: e^(s - max) within a few ulp of expf on every
+    /// path (ggml's vector exp on SIMD paths), their sum, far-below-max scores giving exactly 0, and nothing
+    /// written past n (the masked tail).
+    func testSoftmaxNumeratorsOnEveryPath() {
+        var rng = QuantTestRNG(seed: 0x9A7B_000C)
+        for path in KernelPath.allCases where path.isAvailable {
+            for n in [1, 3, 7, 8, 9, 16, 300] {
+                var x = (0..<n).map { _ in Float.random(in: -30...5, using: &rng) }
+                if n > 2 { x[1] = -200 }                       // e^-200 underflows to 0 in float
+                let maxScore = x.max()!
+                var s = x + [42]
+                let sum = ok_softmax_numerators_path(path.rawValue, &s, Int64(n), maxScore)
+                var expectedSum: Double = 0
+                for i in 0..<n {
+                    let e = expf(x[i] - maxScore)
+                    expectedSum += Double(e)
+                    XCTAssertEqual(Double(s[i]), Double(e), accuracy: Double(e) * 4e-7 + 1e-40, "\(path) n=\(n) i=\(i)")
+                    XCTAssertGreaterThanOrEqual(s[i], 0, "\(path) n=\(n) i=\(i)")
+                }
+                if n > 2 { XCTAssertEqual(s[1], 0, "\(path) n=\(n): e^-200 - max") }
+                XCTAssertEqual(Double(sum), expectedSum, accuracy: expectedSum * 2e-6, "\(path) n=\(n) sum")
+                XCTAssertEqual(s[n], 42, "\(path) wrote past n=\(n)")
+            }
+        }
+    }
+
     func testAttendMatchesPerKeyLoop() {
         // ok_attend (one query row of softmax attention) must equal, bit for bit, the loop it replaced:
-        // one dot per key, expf, a sequential sum, one axpy per value row, on the same path.
+        // one dot per key, the softmax numerators, one axpy per value row, on the same path.
         var rng = QuantTestRNG(seed: 0x9A7B_0006)
         for path in KernelPath.allCases where path.isAvailable {
             for (headDim, vDim) in [(64, 64), (256, 256), (72, 20), (8, 3)] {
@@ -241,8 +267,7 @@ final class KernelPathTests: XCTestCase {
                                        : kf.withUnsafeBufferPointer { ok_dot_f32_path(path.rawValue, q, $0.baseAddress! + t * kStride, Int64(headDim)) }
                             maxScore = max(maxScore, s[t])
                         }
-                        var sum: Float = 0
-                        for t in 0..<n { s[t] = expf(s[t] - maxScore); sum += s[t] }
+                        let sum = ok_softmax_numerators_path(path.rawValue, &s, Int64(n), maxScore)
                         var expected = [Float](repeating: 0, count: vDim)
                         let inv = 1 / sum
                         for t in 0..<n {

@@ -89,13 +89,17 @@ void ok_axpy_f16(int64_t n, float a, const uint16_t *h, float *y);
 /* IEEE binary16, round to nearest even (NaN becomes a quiet NaN). */
 void ok_f32_to_f16(const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
+/* Softmax numerators in place, scores[i] = e^(scores[i] - max), returning their sum. SIMD paths take ggml's
+ * vector exp (ggml_v_expf, as llama.cpp's softmax) eight lanes at a time with eight partial sums; the
+ * generic path expf and a sequential sum. The result depends only on the scores, never on what else runs. */
+float ok_softmax_numerators(float *scores, int64_t n, float max);
 
 /* Softmax attention of one query row against n cached positions (the F16 or F32 KV cache, kv_type 1 or 0):
  *   scores[i] = dot(q, key i), p = softmax(scores), out = sum_i p_i * value i
  * key i is head_dim elements at k + i * k_stride elements, value i v_dim elements at v + i * v_stride.
  * scores (n floats) is scratch and ends holding exp(score - max). The arithmetic is that of ok_dot_f16_f32
- * (or ok_dot_f32(q, key)) per key, expf, a sequential float sum, and ok_axpy_f16 (ok_axpy_f32) per value
- * in position order, so the result equals that loop's bit for bit. n >= 1. */
+ * (or ok_dot_f32(q, key)) per key, ok_softmax_numerators, and ok_axpy_f16 (ok_axpy_f32) per value in
+ * position order, so the result equals that loop's bit for bit. n >= 1. */
 void ok_attend(int kv_type, const float *q, const void *k, int64_t k_stride, const void *v, int64_t v_stride,
                int64_t n, int64_t head_dim, int64_t v_dim, float *scores, float *out);
 void ok_attend_path(int path, int kv_type, const float *q, const void *k, int64_t k_stride, const void *v,
@@ -129,6 +133,7 @@ float ok_dot_f16_f32_path(int path, const uint16_t *h, const float *x, int64_t n
 void ok_axpy_f16_path(int path, int64_t n, float a, const uint16_t *h, float *y);
 void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n);
+float ok_softmax_numerators_path(int path, float *scores, int64_t n, float max);
 
 #ifdef __cplusplus
 }
