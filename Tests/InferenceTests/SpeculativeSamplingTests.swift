@@ -61,6 +61,28 @@ final class SpeculativeSamplingTests: XCTestCase {
         XCTAssertEqual(SpeculativeSampling.decide(draft: 2, target: greedy, draftDistribution: q, rng: &rng), .replace(3))
     }
 
+    /// Words that are other tokens in the output than in the document (a JSON key after a quote against
+    /// the same key after a space in a list) still draft: the last bytes match the text, and the bytes
+    /// after their latest earlier occurrence are tokenized. Token matches come first; no match, no draft.
+    func testPromptLookupFallsBackToTextMatches() throws {
+        let tokenizer = try ReferenceTokenizers.tokenizer(.smollm2)
+        let encode = { (text: String) in tokenizer.encode(text, addSpecial: false, parseSpecial: false) }
+        let withText = PromptLookup(ngramMax: 3, ngramMin: 1, tokenizer: tokenizer)
+        let history = encode("Extract these keys: work_order_id, site.\n{\"work")
+        let last = history.last!
+        XCTAssertEqual(history.dropLast().filter { $0 == last }.count, 0, "the last token must be new for this case")
+        XCTAssertEqual(PromptLookup(ngramMax: 3, ngramMin: 1).propose(history, limit: 3), [])
+        let draft = withText.propose(history, limit: 3)
+        XCTAssertEqual(draft, Array(encode("_order_id, site.\n{\"work").prefix(2)))
+        XCTAssertFalse(draft.isEmpty)
+        XCTAssertTrue("_order_id".hasPrefix(tokenizer.decode(draft)), "draft \(tokenizer.decode(draft))")
+        XCTAssertEqual(withText.propose(history, limit: 1), Array(draft.prefix(1)))
+        // a token match is taken as before
+        XCTAssertEqual(withText.propose([1, 2, 3, 4, 5, 9, 1, 2, 3, 7, 8, 2, 3], limit: 4), [7, 8, 2, 3])
+        // text that occurs nowhere earlier drafts nothing
+        XCTAssertEqual(withText.propose(encode("alpha beta gamma delta"), limit: 3), [])
+    }
+
     func testPromptLookupProposesTheContinuationOfTheLatestMatch() {
         let lookup = PromptLookup(ngramMax: 3, ngramMin: 1)
         // "1 2 3 4 5 | 9 1 2 3 7 | 8 2 3": the trigram "8 2 3" is new, the bigram "2 3" last occurred

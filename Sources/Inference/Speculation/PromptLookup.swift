@@ -2,21 +2,34 @@
 /// sequence's last n tokens (n from `ngramMax` down to `ngramMin`), searched in the prompt and the output
 /// so far. A document followed by a request to extract from it is answered largely by copying, so
 /// the continuation of a match is often what the model is about to write.
+///
+/// With a tokenizer, a history whose last tokens match nowhere is matched as text: the same words are
+/// often other tokens in the output than in the document (`"work` + `_order` in a JSON key against
+/// ` work` + `_order` in the request's list of keys), so the last few bytes are looked up in the
+/// history's text and the bytes after their latest earlier occurrence, tokenized, are the draft.
 public struct PromptLookup: Sendable {
     public let ngramMax: Int
     public let ngramMin: Int
+    let tokenizer: Tokenizer?
 
-    public init(ngramMax: Int = 3, ngramMin: Int = 1) {
+    public init(ngramMax: Int = 3, ngramMin: Int = 1, tokenizer: Tokenizer? = nil) {
         self.ngramMax = max(1, ngramMax)
         self.ngramMin = max(1, min(ngramMin, self.ngramMax))
+        self.tokenizer = tokenizer
     }
 
-    /// Up to `limit` tokens predicted to follow `history`; empty when no n-gram matches.
+    /// Up to `limit` tokens predicted to follow `history`; empty when nothing matches.
     /// O(history × n) per call: a scan back from the end, cheaper than one forward pass by orders
     /// of magnitude at the context sizes this runs at.
     public func propose(_ history: [TokenID], limit: Int) -> [TokenID] {
+        guard limit > 0, history.count >= 2 else { return [] }
+        let draft = proposeTokens(history, limit: limit)
+        if draft.isEmpty, let tokenizer { return proposeText(history, limit: limit, tokenizer: tokenizer) }
+        return draft
+    }
+
+    private func proposeTokens(_ history: [TokenID], limit: Int) -> [TokenID] {
         let count = history.count
-        guard limit > 0, count >= 2 else { return [] }
         var n = min(ngramMax, count - 1)
         while n >= ngramMin {
             let suffixStart = count - n
@@ -46,6 +59,36 @@ public struct PromptLookup: Sendable {
         case 2: return 4
         default: return Int.max
         }
+    }
+
+    /// Bytes of the history's text a text match compares (its last bytes), the most bytes after the match
+    /// that are tokenized, and the most tokens drafted from them. Simulated on the extraction workload's
+    /// Qwen2.5 greedy output (draft-max 3): 1.88 tokens per pass without the text match, 2.09 with 4 bytes
+    /// and 2 tokens; 3 bytes 2.06, 6 bytes 1.92; 3 tokens the same tokens per pass with more rejected rows.
+    static let textSuffixBytes = 4
+    static let textContinuationBytes = 32
+    static let textDraftCap = 2
+
+    private func proposeText(_ history: [TokenID], limit: Int, tokenizer: Tokenizer) -> [TokenID] {
+        var text: [UInt8] = []
+        text.reserveCapacity(history.count * 4)
+        for id in history { text.append(contentsOf: tokenizer.tokenBytes(id)) }
+        let n = Self.textSuffixBytes
+        guard text.count > n else { return [] }
+        let suffixStart = text.count - n
+        // Latest start s < suffixStart whose n bytes equal the last n: it has at least one byte after it.
+        var s = suffixStart - 1
+        while s >= 0 {
+            if text[s] == text[suffixStart] && text[s..<(s + n)].elementsEqual(text[suffixStart...]) {
+                let from = s + n
+                let continuation = text[from..<min(text.count, from + Self.textContinuationBytes)]
+                let ids = tokenizer.encode(String(decoding: continuation, as: UTF8.self), addSpecial: false,
+                                           parseSpecial: false)
+                return Array(ids.prefix(min(limit, Self.textDraftCap)))
+            }
+            s -= 1
+        }
+        return []
     }
 
     private func matches(_ h: [TokenID], at s: Int, suffixStart: Int, n: Int) -> Bool {

@@ -29,7 +29,7 @@ struct SpeculativeGenerator {
         var rng = Xoshiro256StarStar(seed: sampler.seed ^ 0x9E37_79B9_7F4A_7C15)
         let cache: KVCache
         do { cache = try model.makeCache(capacity: contextSize) } catch { throw .model(error) }
-        let lookup = PromptLookup(ngramMax: config.ngramMax, ngramMin: config.ngramMin)
+        let lookup = PromptLookup(ngramMax: config.ngramMax, ngramMin: config.ngramMin, tokenizer: tokenizer)
         var drafter: ModelDrafter?
         if config.mode == .draft, let draft = config.draft {
             drafter = try ModelDrafter(draft: draft, target: engine, capacity: contextSize, sampler: sampler.config,
@@ -90,7 +90,7 @@ struct SpeculativeGenerator {
                 }
             }
             let start = cache.count
-            let rows: [Float]
+            var rows: [Float]   // (draft.count + 1, vocab); the samplers may rewrite the draft rows in place
             do {
                 // Row-exact: the verification rounds as one-token decoding does, so greedy output is identical.
                 let hidden = try model.forward([BatchSegment(tokens: [t] + draft, cache: cache, rowExact: true)])
@@ -101,9 +101,8 @@ struct SpeculativeGenerator {
             stats.verifyPasses += 1
             stats.drafted += draft.count
             var accepted = 0
-            var scratch = rows
             for (i, d) in draft.enumerated() {
-                let decision: SpeculativeSampling.Decision = scratch.withUnsafeMutableBufferPointer { all in
+                let decision: SpeculativeSampling.Decision = rows.withUnsafeMutableBufferPointer { all in
                     let row = UnsafeMutableBufferPointer(rebasing: all[(i * vocab)..<((i + 1) * vocab)])
                     if !sampling {
                         let x = sampler.sample(logits: row, history: history)

@@ -419,7 +419,7 @@ public final class BatchScheduler: @unchecked Sendable {
         guard let spec = config.speculation, r.constraint == nil else { return [] }
         let room = min(spec.draftMax, r.request.maxTokens - r.generated - 1, r.slot.cache.capacity - r.slot.tokens.count - 2)
         guard room > 0 else { return [] }
-        return PromptLookup(ngramMax: spec.ngramMax).propose(r.history, limit: room)
+        return PromptLookup(ngramMax: spec.ngramMax, tokenizer: engine.tokenizer).propose(r.history, limit: room)
     }
 
     /// Walks the rows of a speculative segment [pending, d1…dk]: row i's token is sampled as usual; while
