@@ -9,6 +9,8 @@ public struct BenchmarkConfig: Sendable {
     public var seed: UInt64 = 1
     /// KV cache positions; nil for llama-bench's default, prompt + generated tokens.
     public var contextSize: Int?
+    /// Sequences decoded together for the batched decode test (`tg128x4`); 1 skips it.
+    public var sequences: Int = 1
 
     public init() {}
 }
@@ -148,12 +150,47 @@ public enum Benchmark {
             tests.append(BenchmarkTest(test: "tg\(config.generateTokens)", n_prompt: 0, n_gen: config.generateTokens,
                                        avg_ts: s.mean, stddev_ts: s.stddev, samples_ts: rates))
         }
+        if config.generateTokens > 0 && config.sequences > 1 {
+            // As a server decodes `sequences` streams: every step is one forward pass with one new token per
+            // sequence (each its own cache), then logits and argmax for each row.
+            let n = config.sequences
+            var caches: [KVCache] = []
+            for _ in 0..<n {
+                do { caches.append(try model.makeCache(capacity: capacity)) } catch { throw .model(error) }
+            }
+            var rates: [Double] = []
+            for rep in 0...config.repetitions {
+                for c in caches { c.reset() }
+                var tokens = randomTokens(n)
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<config.generateTokens {
+                    do {
+                        let hidden = try model.forward(zip(tokens, caches).map { BatchSegment(tokens: [$0], cache: $1) })
+                        let logits = model.logits(hidden, rows: 0..<n)   // (n, vocab)
+                        for s in 0..<n {
+                            var best = 0
+                            for i in 0..<vocab where logits[s * vocab + i] > logits[s * vocab + best] { best = i }
+                            tokens[s] = TokenID(best)
+                        }
+                    } catch {
+                        throw .model(error)
+                    }
+                }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                if rep == 0 { continue }
+                rates.append(Double(config.generateTokens * n) / seconds)
+                progress("tg\(config.generateTokens)x\(n) run \(rep): \(String(format: "%.1f", rates.last!)) tokens/s (all sequences)")
+            }
+            let s = Stat(rates)
+            tests.append(BenchmarkTest(test: "tg\(config.generateTokens)x\(n)", n_prompt: 0, n_gen: config.generateTokens * n,
+                                       avg_ts: s.mean, stddev_ts: s.stddev, samples_ts: rates))
+        }
         return BenchmarkReport(
             model: engine.path, model_size_bytes: engine.file.fileSize,
             parameters: engine.file.tensors.reduce(0) { $0 + $1.elementCount },
             threads: threads, n_ctx: capacity, type_kv: cache.type.rawValue, kernel_path: "\(Kernels.current)", machine: .current(), tests: tests,
             ttft_ms: Stat(ttft), peak_rss_bytes: 0,
-            method: "llama-bench style: random tokens, one warm-up run then \(config.repetitions) timed repetitions from an empty cache; pp = one batched prefill (chunks of \(model.options.maxBatch)) including the last token's logits; tg = greedy single-token decode steps including logits and argmax; tokens/s mean ± sample stddev")
+            method: "llama-bench style: random tokens, one warm-up run then \(config.repetitions) timed repetitions from an empty cache; pp = one batched prefill (chunks of \(model.options.maxBatch)) including the last token's logits; tg = greedy single-token decode steps including logits and argmax; tgNxS = S sequences (own caches) decoded together, one forward pass per step, tokens/s summed over the sequences; tokens/s mean ± sample stddev")
     }
 }
 

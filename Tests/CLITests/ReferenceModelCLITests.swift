@@ -38,6 +38,25 @@ final class ReferenceModelCLITests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("context holds 64"), r.stderr)
     }
 
+    /// `bench --sequences S` adds the batched decode figure (S sequences, one pass per step) next to tg; a
+    /// count outside 1...64 is refused before any model is loaded.
+    func testBenchReportsBatchedDecodeOfSeveralSequences() throws {
+        let path = try model(.smollm2)
+        let r = try CLI.run(["bench", "--model", path, "-p", "0", "-n", "6", "--sequences", "3", "--repetitions", "1", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let tests = try XCTUnwrap(json["tests"] as? [[String: Any]])
+        XCTAssertEqual(tests.compactMap { $0["test"] as? String }, ["tg6", "tg6x3"])
+        let batched = try XCTUnwrap(tests.last)
+        XCTAssertEqual(batched["n_gen"] as? Int, 18)
+        XCTAssertEqual((batched["samples_ts"] as? [Double])?.count, 1)
+        XCTAssertGreaterThan(batched["avg_ts"] as? Double ?? 0, 0)
+        let bad = try CLI.run(["bench", "--model", path, "--sequences", "0"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertFalse(bad.terminatedBySignal)
+        XCTAssertTrue(bad.stderr.contains("--sequences must be 1...64"), bad.stderr)
+    }
+
     func testRunIsDeterministicForASeed() throws {
         let path = try model(.smollm2)
         let args = ["run", "--model", path, "--prompt", "Once upon a time", "--max-tokens", "24", "--temperature", "0.9", "--seed", "7"]

@@ -134,9 +134,9 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
 func projectLogits(_ output: WeightMatrix, compute: ComputeContext, hidden: HiddenStates, rows: Range<Int>) -> [Float] {
     let clamped = rows.clamped(to: 0..<hidden.rows)
     guard !clamped.isEmpty else { return [] }
-    var out = [Float](repeating: 0, count: clamped.count * output.rows)
-    out.withUnsafeMutableBufferPointer { buf in
+    // Every element is written by the product, so the array is not zero-filled first.
+    return [Float](unsafeUninitializedCapacity: clamped.count * output.rows) { buf, initialized in
         compute.matmul(output, hidden.pointer + clamped.lowerBound * hidden.dim, rows: clamped.count, into: buf.baseAddress!)
+        initialized = buf.count
     }
-    return out
 }

@@ -31,6 +31,7 @@ public final class BatchScheduler: @unchecked Sendable {
     private var slots: [Slot]
     private var active: [Running] = []
     private var clock: UInt64 = 0          // for least-recently-used slot choice
+    private var samplingScratch: [Float] = []   // (vocab) one row of logits for the sampler to work on
 
     private var thread: Thread?
     /// Shared prefixes shorter than this do not decide which slot a prompt takes.
@@ -386,7 +387,12 @@ public final class BatchScheduler: @unchecked Sendable {
             constraint.accept(picked)
             id = picked
         } else {
-            id = r.sampler.sample(logits: Array(logits), history: r.history)
+            // The sampler works in place: one copy of the row into scratch kept across passes.
+            if samplingScratch.count != logits.count { samplingScratch = [Float](repeating: 0, count: logits.count) }
+            id = samplingScratch.withUnsafeMutableBufferPointer { buf in
+                _ = buf.initialize(from: logits)
+                return r.sampler.sample(logits: buf, history: r.history)
+            }
         }
         if let k = r.request.topLogprobs {
             logits.withUnsafeBufferPointer { buf in

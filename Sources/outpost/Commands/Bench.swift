@@ -21,6 +21,9 @@ extension Outpost {
         @Option(help: "Timed repetitions of each test (after one warm-up).")
         var repetitions: Int = 3
 
+        @Option(help: "Also decode this many sequences together, one forward pass per step (tgNxS, as a server's continuous batching does; llama-batched-bench's figure).")
+        var sequences: Int = 1
+
         @Flag(help: "Print JSON.")
         var json = false
 
@@ -43,6 +46,7 @@ extension Outpost {
                 throw ValidationError("-p and -n must be non-negative and not both 0")
             }
             guard repetitions >= 1, repetitions <= 100 else { throw ValidationError("--repetitions must be 1...100") }
+            guard sequences >= 1, sequences <= 64 else { throw ValidationError("--sequences must be 1...64") }
             guard !(json && markdown) else { throw ValidationError("choose one of --json and --markdown") }
             if let duration {
                 guard let d = SustainedStatistics.parseDuration(duration) else {
@@ -69,6 +73,7 @@ extension Outpost {
             config.generateTokens = generateTokens
             config.repetitions = repetitions
             config.contextSize = ctx
+            config.sequences = sequences
             var report: BenchmarkReport
             do {
                 report = try Benchmark.run(engine: engine, config: config, threads: common.threads) { printError($0) }
