@@ -22,7 +22,7 @@
         .dot_f32 = ok_dot_f32_##sfx, .axpy_f32 = ok_axpy_f32_##sfx, .scale_f32 = ok_scale_f32_##sfx,     \
         .dot_f16_f32 = ok_dot_f16_f32_##sfx, .axpy_f16 = ok_axpy_f16_##sfx,                               \
         .f32_to_f16 = ok_f32_to_f16_##sfx, .f16_to_f32 = ok_f16_to_f32_##sfx,                             \
-        .softmax_numerators = ok_softmax_numerators_##sfx,                                                \
+        .softmax_numerators = ok_softmax_numerators_##sfx, .argmax_f32 = ok_argmax_f32_##sfx,             \
     }
 
 /* Tiled matmuls and activation quantizers of a path (weight types without a tiled matmul use ok_matmul's
@@ -368,6 +368,10 @@ float ok_dot_f16_f32_path(int path, const uint16_t *h, const float *x, int64_t n
 void ok_axpy_f16_path(int path, int64_t n, float a, const uint16_t *h, float *y) { table_for(path)->axpy_f16(n, a, h, y); }
 void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n) { table_for(path)->f32_to_f16(x, y, n); }
 void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n) { table_for(path)->f16_to_f32(x, y, n); }
+int64_t ok_argmax_f32(const float *x, int64_t n) { return n > 0 ? current()->argmax_f32(x, n) : -1; }
+
+int64_t ok_argmax_f32_path(int path, const float *x, int64_t n) { return n > 0 ? table_for(path)->argmax_f32(x, n) : -1; }
+
 float ok_softmax_numerators_path(int path, float *scores, int64_t n, float max) {
     return table_for(path)->softmax_numerators(scores, n, max);
 }

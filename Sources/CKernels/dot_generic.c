@@ -268,6 +268,15 @@ void ok_f16_to_f32_generic(const uint16_t *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; ++i) y[i] = ok_fp16_to_fp32(x[i]);
 }
 
+int64_t ok_argmax_f32_generic(const float *x, int64_t n) {
+    int64_t best = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (!(x[i] < INFINITY)) return -1;   /* NaN or +inf */
+        if (x[i] > x[best]) best = i;
+    }
+    return best;
+}
+
 float ok_softmax_numerators_generic(float *scores, int64_t n, float max) {
     float sum = 0;
     for (int64_t i = 0; i < n; ++i) {

@@ -184,6 +184,8 @@ float ok_dot_f16_f32_neon(const uint16_t *h, const float *x, int64_t n) {
     return s;
 }
 
+int64_t ok_argmax_f32_neon(const float *x, int64_t n) { return ok_argmax_f32_generic(x, n); }
+
 float ok_softmax_numerators_neon(float *scores, int64_t n, float max) {
     return ok_softmax_numerators_generic(scores, n, max);
 }

@@ -194,6 +194,8 @@ typedef struct {
     void (*f16_to_f32)(const uint16_t *x, float *y, int64_t n);
     /* softmax numerators in place, scores[i] = e^(scores[i] - max), returning their sum (ok_softmax_numerators) */
     float (*softmax_numerators)(float *scores, int64_t n, float max);
+    /* first index of the largest of n > 0 values, or -1 if one is NaN or +inf (ok_argmax_f32) */
+    int64_t (*argmax_f32)(const float *x, int64_t n);
 } ok_kernel_table;
 
 /* Every path provides the same set of names with its own suffix. */
@@ -218,7 +220,8 @@ typedef struct {
     void ok_axpy_f16_##sfx(int64_t n, float a, const uint16_t *h, float *y);            \
     void ok_f32_to_f16_##sfx(const float *x, uint16_t *y, int64_t n);                   \
     void ok_f16_to_f32_##sfx(const uint16_t *x, float *y, int64_t n);                   \
-    float ok_softmax_numerators_##sfx(float *scores, int64_t n, float max);
+    float ok_softmax_numerators_##sfx(float *scores, int64_t n, float max);              \
+    int64_t ok_argmax_f32_##sfx(const float *x, int64_t n);
 
 /* Tiled matmuls (x86_gemm.h) for the weight types prefill spends its time on. */
 #define OK_DECLARE_GEMM(sfx)                                                                              \

@@ -579,6 +579,36 @@ float OK_TARGET OK_FN(ok_softmax_numerators)(float *scores, int64_t n, float max
     return hsum_ps(acc);
 }
 
+/* ok_argmax_f32: the maximum eight lanes at a time (with no NaN present, max is exact and order-free), any
+ * NaN or +inf flagged on the way; then the first position holding the maximum, eight compares at a time. */
+int64_t OK_TARGET OK_FN(ok_argmax_f32)(const float *x, int64_t n) {
+    const __m256 inf = _mm256_set1_ps(INFINITY);
+    __m256 m = _mm256_set1_ps(-INFINITY), bad = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m256 v = _mm256_loadu_ps(x + i);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(v, inf, _CMP_NLT_UQ));   /* NaN or +inf */
+        m = _mm256_max_ps(m, v);
+    }
+    if (_mm256_movemask_ps(bad)) return -1;
+    float lanes[8], best = -INFINITY;
+    _mm256_storeu_ps(lanes, m);
+    for (int j = 0; j < 8; ++j) best = lanes[j] > best ? lanes[j] : best;
+    for (int64_t j = i; j < n; ++j) {
+        if (!(x[j] < INFINITY)) return -1;
+        if (x[j] > best) best = x[j];
+    }
+    const __m256 b = _mm256_set1_ps(best);
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(x + j), b, _CMP_EQ_OQ));
+        if (hit) return j + __builtin_ctz((unsigned)hit);
+    }
+    for (; j < n; ++j)
+        if (x[j] == best) return j;
+    return 0;   /* unreachable: best is one of the values */
+}
+
 /* ---- one query row of softmax attention on the F16 KV cache (ok_attend) ----
  * The per-key loop fused: each score is ok_dot_f16_f32's arithmetic, the softmax ok_softmax_numerators,
  * and the output the same lane-wise FMAs as ok_axpy_f16 from zero, in key order; only the output lanes

@@ -236,6 +236,39 @@ final class KernelPathTests: XCTestCase {
         }
     }
 
+    /// Greedy decoding's pick: the first index of the maximum (ties to the lowest index, -inf allowed, all
+    /// -inf gives 0), and -1 as soon as any value is NaN or +inf, wherever it sits (vector body or tail).
+    func testArgmaxOnEveryPath() {
+        var rng = QuantTestRNG(seed: 0x9A7B_000D)
+        func reference(_ x: [Float]) -> Int64 {
+            if x.isEmpty || x.contains(where: { !($0 < .infinity) }) { return -1 }
+            var best = 0
+            for i in x.indices where x[i] > x[best] { best = i }
+            return Int64(best)
+        }
+        for path in KernelPath.allCases where path.isAvailable {
+            XCTAssertEqual(ok_argmax_f32_path(path.rawValue, nil, 0), -1, "\(path) empty")
+            for n in [1, 2, 7, 8, 9, 15, 16, 17, 49152 + 5] {
+                var x = (0..<n).map { _ in Float(Int.random(in: -40...40, using: &rng)) / 4 }   // many ties
+                XCTAssertEqual(ok_argmax_f32_path(path.rawValue, x, Int64(n)), reference(x), "\(path) n=\(n)")
+                // The maximum twice, the later one first found by a careless reduction.
+                let top = x.max()! + 1
+                x[n - 1] = top
+                x[n / 2] = top
+                XCTAssertEqual(ok_argmax_f32_path(path.rawValue, x, Int64(n)), Int64(n / 2), "\(path) n=\(n) tie")
+                let allLow = [Float](repeating: -.infinity, count: n)
+                XCTAssertEqual(ok_argmax_f32_path(path.rawValue, allLow, Int64(n)), 0, "\(path) n=\(n) all -inf")
+                for bad in [Float.nan, .infinity] {
+                    for at in Set([0, n / 2, n - 1]) {
+                        var y = x
+                        y[at] = bad
+                        XCTAssertEqual(ok_argmax_f32_path(path.rawValue, y, Int64(n)), -1, "\(path) n=\(n) \(bad) at \(at)")
+                    }
+                }
+            }
+        }
+    }
+
     func testAttendMatchesPerKeyLoop() {
         // ok_attend (one query row of softmax attention) must equal, bit for bit, the loop it replaced:
         // one dot per key, the softmax numerators, one axpy per value row, on the same path.

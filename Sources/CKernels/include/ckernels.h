@@ -93,6 +93,9 @@ void ok_f16_to_f32(const uint16_t *x, float *y, int64_t n);
  * vector exp (ggml_v_expf, as llama.cpp's softmax) eight lanes at a time with eight partial sums; the
  * generic path expf and a sequential sum. The result depends only on the scores, never on what else runs. */
 float ok_softmax_numerators(float *scores, int64_t n, float max);
+/* The first index of the largest of x[0..n), or -1 when n <= 0 or some value is NaN or +inf (a caller that
+ * gives those a meaning, as the sampler does, handles them itself). Greedy decoding's pick over a vocabulary. */
+int64_t ok_argmax_f32(const float *x, int64_t n);
 
 /* Softmax attention of one query row against n cached positions (the F16 or F32 KV cache, kv_type 1 or 0):
  *   scores[i] = dot(q, key i), p = softmax(scores), out = sum_i p_i * value i
@@ -134,6 +137,7 @@ void ok_axpy_f16_path(int path, int64_t n, float a, const uint16_t *h, float *y)
 void ok_f32_to_f16_path(int path, const float *x, uint16_t *y, int64_t n);
 void ok_f16_to_f32_path(int path, const uint16_t *x, float *y, int64_t n);
 float ok_softmax_numerators_path(int path, float *scores, int64_t n, float max);
+int64_t ok_argmax_f32_path(int path, const float *x, int64_t n);
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Picks the next token from a model's logits; kept apart from the model so the runtime, the
 /// server and the tests share one chain.
 ///
@@ -49,8 +51,16 @@ public struct Sampler: Sendable {
     /// has no token to pick and yields 0; if every logit is -inf the lowest id, 0, is returned.
     public mutating func sample(logits: UnsafeMutableBufferPointer<Float>, history: [TokenID]) -> TokenID {
         guard !logits.isEmpty else { return 0 }
+        if config.temperature == 0 {
+            // Greedy: one vector pass finds the pick when no logit needs cleaning (the usual case);
+            // otherwise clean them up and take the scalar rule.
+            penalties.apply(config, history: history, to: logits)
+            let best = ok_argmax_f32(logits.baseAddress, Int64(logits.count))
+            if best >= 0 { return TokenID(truncatingIfNeeded: best) }
+            for i in logits.indices { logits[i] = sanitizedLogit(logits[i]) }
+            return Self.argmax(UnsafeBufferPointer(logits))
+        }
         prepare(logits, history: history)
-        if config.temperature == 0 { return Self.argmax(UnsafeBufferPointer(logits)) }
         filter(UnsafeBufferPointer(logits))
         return draw()
     }
