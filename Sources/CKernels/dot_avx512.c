@@ -169,14 +169,40 @@ static inline __attribute__((always_inline)) OK_TARGET void q4_1_rows(const int 
                 if (second) acc1[c] = t; else acc0[c] = t;
             }
         }
-        /* per column: reduce_add(acc0 + acc1) + hsum(offv), the last levels of both trees shared by the columns */
-        __m128 ya[OK_Q4_1_MAX_COLS], yo[OK_Q4_1_MAX_COLS];
-        for (int c = 0; c < OK_Q4_1_MAX_COLS; ++c) {
-            ya[c] = c < C ? halve512(_mm512_add_ps(acc0[c], acc1[c])) : _mm_setzero_ps();
-            yo[c] = c < C ? halve256(offv[c]) : _mm_setzero_ps();
-        }
         float total[4];
-        _mm_storeu_ps(total, _mm_add_ps(quarter4(ya[0], ya[1], ya[2], ya[3]), quarter4(yo[0], yo[1], yo[2], yo[3])));
+        if (C <= 2) {
+            /* per column: reduce_add(acc0 + acc1) + hsum(offv), the last levels of both trees shared */
+            __m128 ya[OK_Q4_1_MAX_COLS], yo[OK_Q4_1_MAX_COLS];
+            for (int c = 0; c < OK_Q4_1_MAX_COLS; ++c) {
+                ya[c] = c < C ? halve512(_mm512_add_ps(acc0[c], acc1[c])) : _mm_setzero_ps();
+                yo[c] = c < C ? halve256(offv[c]) : _mm_setzero_ps();
+            }
+            _mm_storeu_ps(total, _mm_add_ps(quarter4(ya[0], ya[1], ya[2], ya[3]), quarter4(yo[0], yo[1], yo[2], yo[3])));
+        } else {
+            /* The same additions for three or four columns (measured ~5% faster there, slower for one or two):
+             * every level of both trees for the four columns at once in full-width registers, each column's
+             * additions those of a one-column reduction: 16 -> 8 lanes (halves added), 8 -> 4, then
+             * (0 + 2) + (1 + 3), then products + offsets. */
+            __m512 v[OK_Q4_1_MAX_COLS];
+            __m256 o[OK_Q4_1_MAX_COLS];
+            for (int c = 0; c < OK_Q4_1_MAX_COLS; ++c) {
+                v[c] = c < C ? _mm512_add_ps(acc0[c], acc1[c]) : _mm512_setzero_ps();
+                o[c] = c < C ? offv[c] : _mm256_setzero_ps();
+            }
+            const __m512 t01 = _mm512_add_ps(_mm512_shuffle_f32x4(v[0], v[1], 0x44), _mm512_shuffle_f32x4(v[0], v[1], 0xEE));
+            const __m512 t23 = _mm512_add_ps(_mm512_shuffle_f32x4(v[2], v[3], 0x44), _mm512_shuffle_f32x4(v[2], v[3], 0xEE));
+            const __m512 o01 = _mm512_insertf32x8(_mm512_castps256_ps512(o[0]), o[1], 1);
+            const __m512 o23 = _mm512_insertf32x8(_mm512_castps256_ps512(o[2]), o[3], 1);
+            /* 128-bit lane c: column c's four partial sums (u: products, w: offsets) */
+            const __m512 u = _mm512_add_ps(_mm512_shuffle_f32x4(t01, t23, 0x88), _mm512_shuffle_f32x4(t01, t23, 0xDD));
+            const __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(o01, o23, 0x88), _mm512_shuffle_f32x4(o01, o23, 0xDD));
+            /* [u0 + u2, u1 + u3, w0 + w2, w1 + w3]; element 0 then (u0 + u2) + (u1 + u3), element 2 the same of w */
+            const __m512 s2 = _mm512_add_ps(_mm512_shuffle_ps(u, w, 0x44), _mm512_shuffle_ps(u, w, 0xEE));
+            const __m512 s1 = _mm512_add_ps(s2, _mm512_permute_ps(s2, 0xB1));
+            const __m512 sum = _mm512_add_ps(s1, _mm512_permute_ps(s1, 0x4E));
+            const __m512i first = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+            _mm_storeu_ps(total, _mm512_castps512_ps128(_mm512_permutexvar_ps(first, sum)));
+        }
         for (int c = 0; c < C; ++c) out[c * ld_out + r] = total[c];
     }
 }
