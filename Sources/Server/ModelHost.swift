@@ -84,7 +84,8 @@ public final class ModelHost: @unchecked Sendable {
         _ = try Self.plan(config)
         let maxBatch = min(512, config.scheduler.contextSize)
         for spec in config.models {
-            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType)
+            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType,
+                                       batchInvariant: config.batchInvariant)
             do {
                 let engine = try Engine(path: spec.path, options: options)
                 let scheduler = try BatchScheduler(engine: engine, config: config.scheduler)
@@ -110,7 +111,8 @@ public final class ModelHost: @unchecked Sendable {
         var served: ServedModel?
         if let path {
             let maxBatch = min(512, config.scheduler.contextSize)
-            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType)
+            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType,
+                                       batchInvariant: config.batchInvariant)
             do {
                 let engine = try Engine(path: path, options: options)
                 let scheduler = try BatchScheduler(engine: engine, config: config.scheduler)

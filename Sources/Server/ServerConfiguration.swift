@@ -37,6 +37,9 @@ public struct ServerConfiguration: Sendable {
     public var threads = ProcessInfo.processInfo.activeProcessorCount
     public var scheduler = SchedulerConfig()
     public var kvCacheType = KVCacheType.f16
+    /// Every row computed as a one-token pass would (ModelOptions.batchInvariant): a greedy answer does not
+    /// depend on the prefix cache, prompt chunking or the other requests in flight.
+    public var batchInvariant = false
     /// Largest request body accepted (413 beyond).
     public var maxBodyBytes = 1 << 20
     /// Memory all models together may take (weights + KV caches + scratch + overhead); nil: 90% of what
@@ -67,6 +70,7 @@ public struct ServerConfiguration: Sendable {
     /// speculative: lookup              # prompt-lookup speculative decoding (off by default)
     /// draft_max: 8                     # implies speculative: lookup
     /// kv_type: f16
+    /// batch_invariant: false           # true: output independent of batching and caching (slower prefill)
     /// max_body_bytes: 1048576
     /// memory_budget_mb: 2048
     /// shutdown_grace_seconds: 10
@@ -113,6 +117,9 @@ public struct ServerConfiguration: Sendable {
             case "kv_type":
                 guard let t = KVCacheType(rawValue: try string(value, key)) else { throw .invalid("'kv_type' must be f16 or f32") }
                 kvCacheType = t
+            case "batch_invariant":
+                guard let b = value as? Bool else { throw .invalid("'batch_invariant' must be true or false") }
+                batchInvariant = b
             case "max_body_bytes": maxBodyBytes = try int(value, key, 1024...(1 << 30))
             case "memory_budget_mb": memoryBudgetBytes = try int(value, key, 1...(1 << 24)) << 20
             case "shutdown_grace_seconds": shutdownGraceSeconds = Double(try int(value, key, 0...3600))

@@ -33,6 +33,9 @@ struct ModelOptionGroup: ParsableArguments {
     @Flag(name: .long, help: "Use the portable kernels instead of the CPU's SIMD path.")
     var generic = false
 
+    @Flag(name: .customLong("batch-invariant"), help: "Compute every row as a one-token pass would: output independent of batching and prompt chunking (slower prefill).")
+    var batchInvariant = false
+
     func validate() throws {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be between 1 and 256") }
         if let ctx, !(1...(1 << 20)).contains(ctx) { throw ValidationError("--ctx must be between 1 and 1048576") }
@@ -42,7 +45,7 @@ struct ModelOptionGroup: ParsableArguments {
     }
 
     func modelOptions(contextSize: Int) -> ModelOptions {
-        ModelOptions(threads: threads, maxBatch: min(512, contextSize), kvCacheType: kvType)
+        ModelOptions(threads: threads, maxBatch: min(512, contextSize), kvCacheType: kvType, batchInvariant: batchInvariant)
     }
 
     /// Initialises the kernels and loads the engine for `contextSize`, turning failures into a clean exit.

@@ -89,7 +89,7 @@ final class Gemma3Model: LanguageModel, @unchecked Sendable {
         let n = layout.rows, d = hp.embeddingLength, hd = hp.headDim
         return exclusive.withLock { _ in
             let w = work
-            compute.columnExact = layout.rowExact
+            compute.columnExact = layout.rowExact || options.batchInvariant
             // x = embedding(tokens) · √embd                                  (n, embd)
             for (i, id) in layout.tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: w.x.pointer + i * d) }
             Ops.scale(w.x.pointer, by: Float(d).squareRoot(), count: n * d)

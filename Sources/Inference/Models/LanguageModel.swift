@@ -8,11 +8,17 @@ public struct ModelOptions: Sendable, Equatable {
     public var maxBatch: Int
     /// Element type of KV caches made by `makeCache`.
     public var kvCacheType: KVCacheType
+    /// Compute every row of every pass exactly as a one-token pass would (the multi-column GEMVs, never
+    /// the tiled GEMM): the logits of a position then do not depend on how the tokens were batched, on
+    /// prompt chunking, on a prefix cache hit or on the other sequences in a pass, so greedy output is the
+    /// same whatever else happens. Prefill is slower (about half llama.cpp-style batched throughput).
+    public var batchInvariant: Bool
 
-    public init(threads: Int = 2, maxBatch: Int = 512, kvCacheType: KVCacheType = .f16) {
+    public init(threads: Int = 2, maxBatch: Int = 512, kvCacheType: KVCacheType = .f16, batchInvariant: Bool = false) {
         self.threads = max(1, threads)
         self.maxBatch = max(1, maxBatch)
         self.kvCacheType = kvCacheType
+        self.batchInvariant = batchInvariant
     }
 }
 

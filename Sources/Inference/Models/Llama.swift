@@ -83,7 +83,7 @@ final class LlamaModel: LanguageModel, @unchecked Sendable {
         let n = layout.rows, d = hp.embeddingLength
         return exclusive.withLock { _ in
             let w = work
-            compute.columnExact = layout.rowExact
+            compute.columnExact = layout.rowExact || options.batchInvariant
             // x = embedding(tokens)                                       (n, embd)
             for (i, id) in layout.tokens.enumerated() { tokenEmbedding.dequantizeRow(Int(id), into: w.x.pointer + i * d) }
             for (l, layer) in layers.enumerated() {

@@ -47,6 +47,9 @@ extension Outpost {
         @Flag(name: .long, help: "Use the portable kernels instead of the CPU's SIMD path.")
         var generic = false
 
+        @Flag(name: .customLong("batch-invariant"), help: "Compute every row as a one-token pass would: a greedy answer does not depend on the prefix cache, prompt chunking or other requests (slower prefill).")
+        var batchInvariant = false
+
         @Option(help: "Speculative decoding in the server: 'lookup' (prompt n-grams; verified in the batched pass).")
         var speculative: SpeculationMode?
 
@@ -79,6 +82,7 @@ extension Outpost {
             if let threads { c.threads = threads }
             if let maxQueue { c.scheduler.maxQueue = maxQueue }
             if let kvType { c.kvCacheType = kvType }
+            if batchInvariant { c.batchInvariant = true }
             if speculative == .lookup || (draftMax != nil && c.scheduler.speculation != nil) {
                 c.scheduler.speculation = PromptLookupSettings(draftMax: draftMax ?? c.scheduler.speculation?.draftMax ?? 8)
             }
