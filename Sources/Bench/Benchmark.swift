@@ -112,8 +112,7 @@ public enum Benchmark {
                 let t0 = DispatchTime.now().uptimeNanoseconds
                 var logits: [Float]
                 do { logits = try model.prefill(prompt, cache: cache) } catch { throw .model(error) }
-                var best = 0
-                for i in logits.indices where logits[i] > logits[best] { best = i }
+                _ = greedy(logits[...])
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
                 if rep == 0 { continue }   // warm-up
                 rates.append(Double(config.promptTokens) / seconds)
@@ -133,10 +132,7 @@ public enum Benchmark {
                 for _ in 0..<config.generateTokens {
                     do {
                         let hidden = try model.forward([token], cache: cache)
-                        let logits = model.logits(hidden, rows: 0..<1)
-                        var best = 0
-                        for i in logits.indices where logits[i] > logits[best] { best = i }
-                        token = TokenID(best)
+                        token = greedy(model.logits(hidden, rows: 0..<1)[...])
                     } catch {
                         throw .model(error)
                     }
@@ -167,11 +163,7 @@ public enum Benchmark {
                     do {
                         let hidden = try model.forward(zip(tokens, caches).map { BatchSegment(tokens: [$0], cache: $1) })
                         let logits = model.logits(hidden, rows: 0..<n)   // (n, vocab)
-                        for s in 0..<n {
-                            var best = 0
-                            for i in 0..<vocab where logits[s * vocab + i] > logits[s * vocab + best] { best = i }
-                            tokens[s] = TokenID(best)
-                        }
+                        for s in 0..<n { tokens[s] = greedy(logits[(s * vocab)..<((s + 1) * vocab)]) }
                     } catch {
                         throw .model(error)
                     }
@@ -192,6 +184,13 @@ public enum Benchmark {
             ttft_ms: Stat(ttft), peak_rss_bytes: 0,
             method: "llama-bench style: random tokens, one warm-up run then \(config.repetitions) timed repetitions from an empty cache; pp = one batched prefill (chunks of \(model.options.maxBatch)) including the last token's logits; tg = greedy single-token decode steps including logits and argmax; tgNxS = S sequences (own caches) decoded together, one forward pass per step, tokens/s summed over the sequences; tokens/s mean ± sample stddev")
     }
+}
+
+/// The greedy pick of one row of logits (first of equal maxima), as the tests include it in their time.
+private func greedy(_ row: ArraySlice<Float>) -> TokenID {
+    var best = row.startIndex
+    for i in row.indices where row[i] > row[best] { best = i }
+    return TokenID(best - row.startIndex)
 }
 
 /// Deterministic random token ids for benchmarks.

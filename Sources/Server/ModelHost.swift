@@ -82,12 +82,9 @@ public final class ModelHost: @unchecked Sendable {
 
     private func loadChecked(_ config: ServerConfiguration) throws(ModelHostError) {
         _ = try Self.plan(config)
-        let maxBatch = min(512, config.scheduler.contextSize)
         for spec in config.models {
-            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType,
-                                       batchInvariant: config.batchInvariant)
             do {
-                let engine = try Engine(path: spec.path, options: options)
+                let engine = try Engine(path: spec.path, options: config.modelOptions)
                 let scheduler = try BatchScheduler(engine: engine, config: config.scheduler)
                 let served = ServedModel(name: spec.name, engine: engine, scheduler: scheduler,
                                          created: Int(Date().timeIntervalSince1970))
@@ -110,11 +107,8 @@ public final class ModelHost: @unchecked Sendable {
                      drainGrace: Double = 600) throws(ModelHostError) -> ServedModel? {
         var served: ServedModel?
         if let path {
-            let maxBatch = min(512, config.scheduler.contextSize)
-            let options = ModelOptions(threads: config.threads, maxBatch: maxBatch, kvCacheType: config.kvCacheType,
-                                       batchInvariant: config.batchInvariant)
             do {
-                let engine = try Engine(path: path, options: options)
+                let engine = try Engine(path: path, options: config.modelOptions)
                 let scheduler = try BatchScheduler(engine: engine, config: config.scheduler)
                 served = ServedModel(name: name, engine: engine, scheduler: scheduler,
                                      created: Int(Date().timeIntervalSince1970))
@@ -145,7 +139,7 @@ public final class ModelHost: @unchecked Sendable {
     public static func plan(_ config: ServerConfiguration) throws(ModelHostError) -> [ModelFootprint] {
         var names = Set<String>()
         for spec in config.models where !names.insert(spec.name).inserted { throw .duplicateName(spec.name) }
-        let maxBatch = min(512, config.scheduler.contextSize)
+        let maxBatch = config.modelOptions.maxBatch   // the pass size the models will be loaded with
         var footprints: [ModelFootprint] = []
         for spec in config.models {
             do {

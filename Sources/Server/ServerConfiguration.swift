@@ -54,6 +54,13 @@ public struct ServerConfiguration: Sendable {
 
     public init() {}
 
+    /// How every served model is loaded: the threads, a pass of at most 512 tokens (or the context), the
+    /// KV cache type and batch invariance.
+    public var modelOptions: ModelOptions {
+        ModelOptions(threads: threads, maxBatch: min(512, scheduler.contextSize), kvCacheType: kvCacheType,
+                     batchInvariant: batchInvariant)
+    }
+
     /// Applies a YAML document. Unknown keys are errors, so a typo never silently does nothing.
     ///
     /// ```yaml

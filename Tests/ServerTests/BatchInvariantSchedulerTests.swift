@@ -9,23 +9,6 @@ import XCTest
 final class BatchInvariantSchedulerTests: XCTestCase {
     override func setUp() { Kernels.initialize(forceGeneric: false) }
 
-    /// The text, the summary, and each token's log-probability as raw bits (equal only if the logits were).
-    private func collect(_ handle: SequenceHandle) async -> (text: String, summary: SequenceSummary?, logprobs: [UInt32]) {
-        var text = ""
-        var summary: SequenceSummary?
-        var logprobs: [UInt32] = []
-        for await e in handle.events {
-            switch e {
-            case .token(let token, let t):
-                text += t
-                logprobs.append(token.logprob?.bitPattern ?? 0)
-            case .finished(let s): text += s.trailingText; summary = s
-            case .admitted: break
-            }
-        }
-        return (text, summary, logprobs)
-    }
-
     func testGreedyAnswerDoesNotDependOnCacheOrCompany() async throws {
         guard FileManager.default.fileExists(atPath: TestServer.modelPath) else { throw XCTSkip("SmolLM2 absent") }
         let engine = try Engine(path: TestServer.modelPath, options: ModelOptions(threads: 2, maxBatch: 64, batchInvariant: true))
@@ -40,14 +23,14 @@ final class BatchInvariantSchedulerTests: XCTestCase {
         defer { scheduler.cancelAll(); scheduler.stop() }
         let first = try scheduler.submit(SequenceRequest(prompt: other, maxTokens: 30))
         let cold = try scheduler.submit(SequenceRequest(prompt: question, maxTokens: 24, topLogprobs: 0))
-        let coldResult = await collect(cold)
-        _ = await collect(first)
+        let coldResult = await CollectedSequence.of(cold)
+        _ = await CollectedSequence.of(first)
         XCTAssertEqual(coldResult.text, solo, "cold prompt, batched with another sequence")
         XCTAssertEqual(coldResult.summary?.cachedTokens, 0)
 
         // The same question again: its prompt now comes from the prefix cache (all but the last token).
         let cached = try scheduler.submit(SequenceRequest(prompt: question, maxTokens: 24, topLogprobs: 0))
-        let cachedResult = await collect(cached)
+        let cachedResult = await CollectedSequence.of(cached)
         XCTAssertEqual(cachedResult.text, solo, "prompt from the prefix cache")
         // Not only the same tokens: the same log-probabilities, bit for bit.
         XCTAssertEqual(cachedResult.logprobs, coldResult.logprobs, "cold and cached logits differ")

@@ -14,19 +14,6 @@ final class SchedulerTests: XCTestCase {
         return try Engine(path: TestServer.modelPath, options: ModelOptions(threads: 2, maxBatch: 64))
     }
 
-    private func collect(_ handle: SequenceHandle) async -> (text: String, summary: SequenceSummary?) {
-        var text = ""
-        var summary: SequenceSummary?
-        for await e in handle.events {
-            switch e {
-            case .token(_, let t): text += t
-            case .finished(let s): text += s.trailingText; summary = s
-            case .admitted: break
-            }
-        }
-        return (text, summary)
-    }
-
     func testConcurrentSequencesEqualSoloRuns() async throws {
         let engine = try engine()
         let texts = ["Rain is", "My favourite fruit is the", "Bonjour means hello in French, and greetings matter because"]
@@ -38,7 +25,7 @@ final class SchedulerTests: XCTestCase {
         defer { scheduler.cancelAll(); scheduler.stop() }
         let handles = try prompts.map { try scheduler.submit(SequenceRequest(prompt: $0, maxTokens: 5)) }
         var results: [String] = []
-        for h in handles { results.append(await collect(h).text) }
+        for h in handles { results.append(await CollectedSequence.of(h).text) }
         XCTAssertEqual(results, solo)
         let s = scheduler.snapshot()
         XCTAssertEqual(s.generatedTokens, soloRuns.map(\.tokens.count).reduce(0, +))
@@ -70,7 +57,7 @@ final class SchedulerTests: XCTestCase {
         }
         XCTAssertTrue(refused)
         scheduler.cancel(a.id)
-        let ra = await collect(a), rb = await collect(b)
+        let ra = await CollectedSequence.of(a), rb = await CollectedSequence.of(b)
         XCTAssertEqual(ra.summary?.finish, .cancelled)
         XCTAssertEqual(rb.summary?.finish, .length)
         XCTAssertEqual(rb.summary?.completionTokens, 2)
@@ -84,7 +71,7 @@ final class SchedulerTests: XCTestCase {
         XCTAssertThrowsError(try scheduler.submit(SequenceRequest(prompt: [1, 2], maxTokens: 1))) {
             XCTAssertEqual($0 as? SchedulerError, .shuttingDown)
         }
-        let r = await collect(h)
+        let r = await CollectedSequence.of(h)
         XCTAssertEqual(r.summary?.finish, .cancelled)
         scheduler.stop()
         for _ in 0..<100 where !scheduler.isFinished { usleep(10_000) }

@@ -120,3 +120,27 @@ final class RawHTTPClient {
         "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
     }
 }
+
+/// Everything a sequence's event stream delivered: its text (tokens, then the summary's trailing text),
+/// the summary, and each token's log-probability as raw bits (0 when not asked for).
+struct CollectedSequence {
+    var text = ""
+    var summary: SequenceSummary?
+    var logprobs: [UInt32] = []
+
+    static func of(_ handle: SequenceHandle) async -> CollectedSequence {
+        var c = CollectedSequence()
+        for await e in handle.events {
+            switch e {
+            case .token(let token, let t):
+                c.text += t
+                c.logprobs.append(token.logprob?.bitPattern ?? 0)
+            case .finished(let s):
+                c.text += s.trailingText
+                c.summary = s
+            case .admitted: break
+            }
+        }
+        return c
+    }
+}

@@ -57,7 +57,7 @@ public struct Sampler: Sendable {
             penalties.apply(config, history: history, to: logits)
             let best = ok_argmax_f32(logits.baseAddress, Int64(logits.count))
             if best >= 0 { return TokenID(truncatingIfNeeded: best) }
-            for i in logits.indices { logits[i] = sanitizedLogit(logits[i]) }
+            Self.sanitize(logits)
             return Self.argmax(UnsafeBufferPointer(logits))
         }
         prepare(logits, history: history)
@@ -92,6 +92,11 @@ public struct Sampler: Sendable {
     /// a repetition penalty below 1) or meet a NaN, and the clean-up catches both.
     private mutating func prepare(_ logits: UnsafeMutableBufferPointer<Float>, history: [TokenID]) {
         penalties.apply(config, history: history, to: logits)
+        Self.sanitize(logits)
+    }
+
+    /// NaN to -inf, +inf to the largest finite value, in place.
+    private static func sanitize(_ logits: UnsafeMutableBufferPointer<Float>) {
         for i in logits.indices { logits[i] = sanitizedLogit(logits[i]) }
     }
 
