@@ -729,10 +729,10 @@ static inline __attribute__((always_inline)) OK_TARGET void attend_group_n(const
     }
 }
 
-void OK_TARGET OK_FN(ok_attend_f16_group)(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,
-                                          int64_t k_stride, const uint16_t *v, int64_t v_stride, int64_t n,
-                                          int64_t head_dim, int64_t v_dim, float *scores, float *out,
-                                          int64_t out_stride) {
+static OK_TARGET void attend_f16_group_body(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,
+                                            int64_t k_stride, const uint16_t *v, int64_t v_stride, int64_t n,
+                                            int64_t head_dim, int64_t v_dim, float *scores, float *out,
+                                            int64_t out_stride) {
     for (int64_t g0 = 0; g0 < heads; g0 += 4) {
         const int64_t G = heads - g0 < 4 ? heads - g0 : 4;
         const float *qg = q + g0 * q_stride;
@@ -745,6 +745,15 @@ void OK_TARGET OK_FN(ok_attend_f16_group)(int64_t heads, const float *q, int64_t
         }
     }
 }
+
+#ifndef OK_BODY_SKIP_ATTEND_GROUP
+void OK_TARGET OK_FN(ok_attend_f16_group)(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,
+                                          int64_t k_stride, const uint16_t *v, int64_t v_stride, int64_t n,
+                                          int64_t head_dim, int64_t v_dim, float *scores, float *out,
+                                          int64_t out_stride) {
+    attend_f16_group_body(heads, q, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out, out_stride);
+}
+#endif
 
 /* ---- gated activations (see activations.c) ---- */
 
