@@ -55,7 +55,9 @@ public final class BatchScheduler: @unchecked Sendable {
         self.slots = slots
         stats.slots = config.parallel
         stats.kvCapacityTokens = config.parallel * config.contextSize
-        let t = Thread { [unowned self] in self.run() }
+        // The thread holds the scheduler until `stop` ends its loop. (An unowned capture could be read
+        // after the scheduler was released when the thread started late: a trap, not an error.)
+        let t = Thread { [self] in self.run() }
         t.name = "outpost-scheduler"
         t.stackSize = 8 << 20
         thread = t
