@@ -81,4 +81,27 @@ final class SamplerPenaltyTests: XCTestCase {
         let d = try samplerDistribution(config, [0, 0], history: [0])
         assertDistribution(d, [0: 0.25, 1: 0.75])
     }
+
+    /// The in-place greedy pick is offered only when nothing but the argmax would happen, and then agrees
+    /// with `sample` (ties to the lowest id); with penalties, sampling or a NaN it declines.
+    func testGreedyPickOnlyWhenSamplingIsTheArgmax() throws {
+        var rng = SystemRandomNumberGenerator()
+        let plain = try Sampler(config: SamplerConfig(temperature: 0))
+        for n in [1, 7, 49152] {
+            var values = (0..<n).map { _ in Float.random(in: -5...5, using: &rng) }
+            if n > 3 { values[n - 2] = values.max()!; values[n - 1] = values[n - 2] }   // a tie: the first wins
+            var reference = plain
+            let expected = reference.sample(logits: values, history: [])
+            XCTAssertEqual(values.withUnsafeBufferPointer { plain.greedyPick($0) }, expected, "n=\(n)")
+        }
+        let logits: [Float] = [2.0, -1.0, 0.5, 3.0, 0.0]
+        let penalized = try Sampler(config: SamplerConfig(temperature: 0, repetitionPenalty: 2))
+        XCTAssertNil(logits.withUnsafeBufferPointer { penalized.greedyPick($0) })
+        let windowless = try Sampler(config: SamplerConfig(temperature: 0, repetitionPenalty: 2, penaltyLastN: 0))
+        XCTAssertEqual(logits.withUnsafeBufferPointer { windowless.greedyPick($0) }, 3)
+        let sampling = try Sampler(config: SamplerConfig(temperature: 0.7))
+        XCTAssertNil(logits.withUnsafeBufferPointer { sampling.greedyPick($0) })
+        XCTAssertNil([Float(1), .nan, 2].withUnsafeBufferPointer { plain.greedyPick($0) })
+        XCTAssertNil([Float]().withUnsafeBufferPointer { plain.greedyPick($0) })
+    }
 }

@@ -65,6 +65,16 @@ public struct Sampler: Sendable {
         return draw()
     }
 
+    /// The greedy pick read straight from `logits`, without the scratch copy `sample` needs, when that
+    /// is the whole of sampling: temperature 0, no penalty, and no NaN or +inf to clean up. Otherwise nil
+    /// (use `sample`). Equal to what `sample` returns in those cases: one vector argmax, lowest id on ties.
+    public func greedyPick(_ logits: UnsafeBufferPointer<Float>) -> TokenID? {
+        let neutral = config.repetitionPenalty == 1 && config.presencePenalty == 0 && config.frequencyPenalty == 0
+        guard config.temperature == 0, neutral || config.penaltyLastN == 0, !logits.isEmpty else { return nil }
+        let best = ok_argmax_f32(logits.baseAddress, Int64(logits.count))
+        return best >= 0 ? TokenID(truncatingIfNeeded: best) : nil
+    }
+
     /// Same as the buffer version, on a copy of `logits` (one allocation per call).
     public mutating func sample(logits: [Float], history: [TokenID]) -> TokenID {
         var scratch = logits

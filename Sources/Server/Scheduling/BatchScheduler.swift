@@ -388,6 +388,8 @@ public final class BatchScheduler: @unchecked Sendable {
             }
             constraint.accept(picked)
             id = picked
+        } else if let picked = logits.withUnsafeBufferPointer({ r.sampler.greedyPick($0) }) {
+            id = picked   // greedy without penalties: read in place
         } else {
             // The sampler works in place: one copy of the row into scratch kept across passes.
             if samplingScratch.count != logits.count { samplingScratch = [Float](repeating: 0, count: logits.count) }
