@@ -120,7 +120,7 @@ public struct ServerConfiguration: Sendable {
                 scheduler.speculation = PromptLookupSettings(draftMax: scheduler.speculation?.draftMax ?? 8)
             case "draft_max":
                 let k = try int(value, key, 1...64)
-                scheduler.speculation = PromptLookupSettings(draftMax: k, ngramMax: scheduler.speculation?.ngramMax ?? 3)
+                scheduler.speculation = PromptLookupSettings(draftMax: k, ngramMax: scheduler.speculation?.ngramMax ?? 8)
             case "kv_type":
                 guard let t = KVCacheType(rawValue: try string(value, key)) else { throw .invalid("'kv_type' must be f16 or f32") }
                 kvCacheType = t

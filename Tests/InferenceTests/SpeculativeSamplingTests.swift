@@ -101,6 +101,21 @@ final class SpeculativeSamplingTests: XCTestCase {
         XCTAssertEqual(lookup.propose([6, 8, 7, 1, 2, 3, 4, 5, 6, 9, 6, 8, 7], limit: 8), [1, 2, 3, 4, 5, 6, 9, 6])
     }
 
+    /// Among the occurrences that match the most trailing tokens, the continuation most of them share is
+    /// drafted, not merely the latest; a longer match still beats any vote.
+    func testPromptLookupDraftsTheMostSharedContinuationOfTheLongestMatches() {
+        let lookup = PromptLookup(ngramMax: 8, ngramMin: 1)
+        // "1 2" was followed by 9, 9, then 7: the latest occurrence followed by 9 (index 4) is drafted.
+        XCTAssertEqual(lookup.propose([1, 2, 9, 1, 2, 9, 1, 2, 7, 1, 2], limit: 4), [9, 1, 2, 7])
+        // A tie keeps the latest: "1 2" before 9 6 once, before 7 5 once.
+        XCTAssertEqual(lookup.propose([1, 2, 9, 6, 1, 2, 7, 5, 1, 2], limit: 2), [7, 5])
+        // "4 1 2" occurred once, before 7: three matching tokens outrank the two "1 2 9 3" …
+        let history: [TokenID] = [1, 2, 9, 3, 1, 2, 9, 3, 4, 1, 2, 7, 4, 1, 2]
+        XCTAssertEqual(lookup.propose(history, limit: 4), [7, 4, 1, 2])
+        // … but with matches capped at two tokens all three count alike, and "9 3" has two votes.
+        XCTAssertEqual(PromptLookup(ngramMax: 2, ngramMin: 1).propose(history, limit: 4), [9, 3, 4, 1])
+    }
+
     func testInvalidSettingsAreTypedErrors() {
         XCTAssertThrowsError(try SpeculationConfig(draftMax: 0).validated())
         XCTAssertThrowsError(try SpeculationConfig(ngramMax: 1, ngramMin: 2).validated())

@@ -1,7 +1,12 @@
-/// Draft-free speculation: propose the tokens that followed the most recent earlier occurrence of the
-/// sequence's last n tokens (n from `ngramMax` down to `ngramMin`), searched in the prompt and the output
-/// so far. A document followed by a request to extract from it is answered largely by copying, so
-/// the continuation of a match is often what the model is about to write.
+/// Draft-free speculation: propose the tokens that followed an earlier occurrence of the sequence's last
+/// tokens, searched in the prompt and the output so far. A document followed by a request to extract
+/// from it is answered largely by copying, so the continuation of a match is often what the model is
+/// about to write.
+///
+/// Which occurrence: those matching the most trailing tokens (up to `ngramMax`, at least `ngramMin`); among
+/// them, the continuation (next two tokens) that most of them share, the latest on a tie. A phrase the text
+/// repeats with different continuations ("the filler ran", "the filler stopped", "the filler stopped")
+/// drafts its usual one, not just its latest.
 ///
 /// With a tokenizer, a history whose last tokens match nowhere is matched as text: the same words are
 /// often other tokens in the output than in the document (`"work` + `_order` in a JSON key against
@@ -12,15 +17,15 @@ public struct PromptLookup: Sendable {
     public let ngramMin: Int
     let tokenizer: Tokenizer?
 
-    public init(ngramMax: Int = 3, ngramMin: Int = 1, tokenizer: Tokenizer? = nil) {
+    public init(ngramMax: Int = 8, ngramMin: Int = 1, tokenizer: Tokenizer? = nil) {
         self.ngramMax = max(1, ngramMax)
         self.ngramMin = max(1, min(ngramMin, self.ngramMax))
         self.tokenizer = tokenizer
     }
 
     /// Up to `limit` tokens predicted to follow `history`; empty when nothing matches.
-    /// O(history × n) per call: a scan back from the end, cheaper than one forward pass by orders
-    /// of magnitude at the context sizes this runs at.
+    /// O(history × ngramMax) per call: one scan back from the end, cheaper than one forward pass by
+    /// orders of magnitude at the context sizes this runs at.
     public func propose(_ history: [TokenID], limit: Int) -> [TokenID] {
         guard limit > 0, history.count >= 2 else { return [] }
         let draft = proposeTokens(history, limit: limit)
@@ -28,24 +33,43 @@ public struct PromptLookup: Sendable {
         return draft
     }
 
+    /// Tokens of a continuation that take part in the vote. Measured by replaying the extraction workload's
+    /// greedy answers through the rules at the measured pass costs (draft-max 3): SmolLM2 1.42x with the
+    /// latest longest match, 1.46x voting on two tokens, 1.37x on three; Qwen2.5 1.52x either way.
+    static let voteTokens = 2
+
     private func proposeTokens(_ history: [TokenID], limit: Int) -> [TokenID] {
-        let count = history.count
-        var n = min(ngramMax, count - 1)
-        while n >= ngramMin {
-            let suffixStart = count - n
-            // Latest start s < suffixStart whose n tokens equal the suffix and which has a continuation.
-            var s = suffixStart - 1
-            while s >= 0 {
-                if history[s + n - 1] == history[count - 1] && matches(history, at: s, suffixStart: suffixStart, n: n) {
-                    let from = s + n
-                    let to = min(count, from + min(limit, Self.draftCap(matchLength: n)))
-                    return Array(history[from..<to])
+        let count = history.count, last = history[count - 1]
+        // Occurrences s < count - 1 of the last token (each has a continuation), with their match lengths.
+        var best = 0
+        var starts: [Int] = []   // occurrences matching `best` tokens, latest first
+        var s = count - 2
+        while s >= 0 {
+            if history[s] == last {
+                var n = 1
+                while n < ngramMax && s - n >= 0 && history[s - n] == history[count - 1 - n] { n += 1 }
+                if n > best {
+                    best = n
+                    starts = [s]
+                } else if n == best {
+                    starts.append(s)
                 }
-                s -= 1
             }
-            n -= 1
+            s -= 1
         }
-        return []
+        guard best >= ngramMin, let latest = starts.first else { return [] }
+        var chosen = latest
+        if starts.count > 1 {
+            // The most shared continuation, and of its occurrences the latest (`starts` is latest first).
+            let next = { (start: Int) in history[(start + 1)..<min(count, start + 1 + Self.voteTokens)] }
+            var votes: [ArraySlice<TokenID>: Int] = [:]
+            for start in starts { votes[next(start), default: 0] += 1 }
+            let top = votes.values.max() ?? 1
+            chosen = starts.first { votes[next($0)] == top } ?? latest
+        }
+        let from = chosen + 1
+        let to = min(count, from + min(limit, Self.draftCap(matchLength: best)))
+        return Array(history[from..<to])
     }
 
     /// Most tokens drafted after a match of `matchLength` tokens. A one- or two-token match (a comma, a
@@ -89,10 +113,5 @@ public struct PromptLookup: Sendable {
             s -= 1
         }
         return []
-    }
-
-    private func matches(_ h: [TokenID], at s: Int, suffixStart: Int, n: Int) -> Bool {
-        for i in 0..<n where h[s + i] != h[suffixStart + i] { return false }
-        return true
     }
 }

@@ -1,7 +1,7 @@
 /// Where drafted tokens come from.
 public enum SpeculationMode: String, Sendable, CaseIterable, Codable {
-    /// Prompt lookup: the tokens that followed the latest earlier occurrence of the last n-gram of the
-    /// prompt and output so far. No second model; pays off where the output copies its input
+    /// Prompt lookup: the tokens that followed an earlier occurrence of the last n-gram of the prompt
+    /// and output so far (the longest match; among equals, the most shared continuation). No second model; pays off where the output copies its input
     /// (extraction, quoting, editing code).
     case lookup
     /// A smaller model sharing the target's vocabulary drafts tokens one by one.
@@ -15,13 +15,14 @@ public struct SpeculationConfig: Sendable {
     public var mode: SpeculationMode
     /// Most tokens drafted per verification pass.
     public var draftMax: Int
-    /// Longest n-gram prompt lookup tries to match (it falls back to shorter ones down to `ngramMin`).
+    /// Most trailing tokens prompt lookup compares (the longest match wins; it drafts nothing from
+    /// matches shorter than `ngramMin`).
     public var ngramMax: Int
     public var ngramMin: Int
     /// The draft model for `.draft` (checked to share the target's vocabulary).
     public var draft: Engine?
 
-    public init(mode: SpeculationMode = .lookup, draftMax: Int = 8, ngramMax: Int = 3, ngramMin: Int = 1,
+    public init(mode: SpeculationMode = .lookup, draftMax: Int = 8, ngramMax: Int = 8, ngramMin: Int = 1,
                 draft: Engine? = nil) {
         self.mode = mode
         self.draftMax = draftMax

@@ -158,7 +158,7 @@ public struct PromptLookupSettings: Sendable, Equatable {
     public var draftMax: Int
     public var ngramMax: Int
 
-    public init(draftMax: Int = 8, ngramMax: Int = 3) {
+    public init(draftMax: Int = 8, ngramMax: Int = 8) {
         self.draftMax = min(64, max(1, draftMax))
         self.ngramMax = min(16, max(1, ngramMax))
     }
