@@ -856,15 +856,7 @@ static inline __attribute__((always_inline)) OK_TARGET void attend_group16_n(con
     int64_t j = 0;
     for (; j + 64 <= v_dim; j += 64) group_out16(G, 4, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
     for (; j + 16 <= v_dim; j += 16) group_out16(G, 1, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
-    /* leftovers as the body takes them: eight lanes, then one value at a time */
-    for (; j + 8 <= v_dim; j += 8) group_out_block(G, 1, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
-    for (; j < v_dim; ++j) {
-        for (int g = 0; g < G; ++g) {
-            float y = 0;
-            for (int64_t i = 0; i < n; ++i) y += scores[g * n + i] * inv[g] * ok_fp16_to_fp32(v[i * v_stride + j]);
-            out[g * out_stride + j] = y;
-        }
-    }
+    group_out_rest(G, j, v, v_stride, n, v_dim, scores, inv, out, out_stride);   /* as the body takes them */
 }
 
 void OK_TARGET ok_attend_f16_group_avx512(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,
@@ -875,16 +867,6 @@ void OK_TARGET ok_attend_f16_group_avx512(int64_t heads, const float *q, int64_t
         attend_f16_group_body(heads, q, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, scores, out, out_stride);
         return;
     }
-    for (int64_t g0 = 0; g0 < heads; g0 += 4) {
-        const int64_t G = heads - g0 < 4 ? heads - g0 : 4;
-        const float *qg = q + g0 * q_stride;
-        float *sg = scores + g0 * n, *og = out + g0 * out_stride;
-        switch (G) {
-        case 1: attend_group16_n(1, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        case 2: attend_group16_n(2, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        case 3: attend_group16_n(3, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        default: attend_group16_n(4, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        }
-    }
+    OK_ATTEND_HEAD_GROUPS(attend_group16_n)
 }
 #endif

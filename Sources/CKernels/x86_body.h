@@ -695,6 +695,36 @@ static inline __attribute__((always_inline)) OK_TARGET void group_out_block(cons
         for (int r = 0; r < nv; ++r) _mm256_storeu_ps(out + g * out_stride + 8 * r, acc[g][r]);
 }
 
+/* Value lanes j .. v_dim of G heads, eight at a time and then one at a time: the last lanes of every
+ * grouped kernel, whatever width it takes the others at. */
+static inline __attribute__((always_inline)) OK_TARGET void group_out_rest(const int G, int64_t j, const uint16_t *v,
+                                                                           int64_t v_stride, int64_t n, int64_t v_dim,
+                                                                           const float *scores, const float *inv,
+                                                                           float *out, int64_t out_stride) {
+    for (; j + 8 <= v_dim; j += 8) group_out_block(G, 1, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
+    for (; j < v_dim; ++j) {
+        for (int g = 0; g < G; ++g) {
+            float y = 0;
+            for (int64_t i = 0; i < n; ++i) y += scores[g * n + i] * inv[g] * ok_fp16_to_fp32(v[i * v_stride + j]);
+            out[g * out_stride + j] = y;
+        }
+    }
+}
+
+/* The body of a grouped kernel's entry point: KERNEL (always inline, G a constant 1..4 first, then
+ * attend_group_n's arguments) on the heads four at a time. */
+#define OK_ATTEND_HEAD_GROUPS(KERNEL)                                                                        \
+    for (int64_t g0 = 0; g0 < heads; g0 += 4) {                                                              \
+        const float *qg = q + g0 * q_stride;                                                                  \
+        float *sg = scores + g0 * n, *og = out + g0 * out_stride;                                             \
+        switch (heads - g0 < 4 ? heads - g0 : 4) {                                                            \
+        case 1: KERNEL(1, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break; \
+        case 2: KERNEL(2, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break; \
+        case 3: KERNEL(3, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break; \
+        default: KERNEL(4, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break; \
+        }                                                                                                     \
+    }
+
 static inline __attribute__((always_inline)) OK_TARGET void attend_group_n(const int G, const float *q, int64_t q_stride,
                                                                            const uint16_t *k, int64_t k_stride,
                                                                            const uint16_t *v, int64_t v_stride, int64_t n,
@@ -719,31 +749,14 @@ static inline __attribute__((always_inline)) OK_TARGET void attend_group_n(const
     for (int g = 0; g < G; ++g) inv[g] = 1 / OK_FN(ok_softmax_numerators)(scores + g * n, n, max[g]);
     int64_t j = 0;
     for (; j + 32 <= v_dim; j += 32) group_out_block(G, 4, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
-    for (; j + 8 <= v_dim; j += 8) group_out_block(G, 1, v + j, v_stride, n, scores, n, inv, out + j, out_stride);
-    for (; j < v_dim; ++j) {
-        for (int g = 0; g < G; ++g) {
-            float y = 0;
-            for (int64_t i = 0; i < n; ++i) y += scores[g * n + i] * inv[g] * ok_fp16_to_fp32(v[i * v_stride + j]);
-            out[g * out_stride + j] = y;
-        }
-    }
+    group_out_rest(G, j, v, v_stride, n, v_dim, scores, inv, out, out_stride);
 }
 
 static OK_TARGET void attend_f16_group_body(int64_t heads, const float *q, int64_t q_stride, const uint16_t *k,
                                             int64_t k_stride, const uint16_t *v, int64_t v_stride, int64_t n,
                                             int64_t head_dim, int64_t v_dim, float *scores, float *out,
                                             int64_t out_stride) {
-    for (int64_t g0 = 0; g0 < heads; g0 += 4) {
-        const int64_t G = heads - g0 < 4 ? heads - g0 : 4;
-        const float *qg = q + g0 * q_stride;
-        float *sg = scores + g0 * n, *og = out + g0 * out_stride;
-        switch (G) {
-        case 1: attend_group_n(1, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        case 2: attend_group_n(2, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        case 3: attend_group_n(3, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        default: attend_group_n(4, qg, q_stride, k, k_stride, v, v_stride, n, head_dim, v_dim, sg, og, out_stride); break;
-        }
-    }
+    OK_ATTEND_HEAD_GROUPS(attend_group_n)
 }
 
 #ifndef OK_BODY_SKIP_ATTEND_GROUP
