@@ -118,8 +118,6 @@ public struct Generator {
                 }
                 constraint.accept(picked)
                 next = picked
-            } else if let picked = logits.withUnsafeBufferPointer({ sampler.greedyPick($0) }) {
-                next = picked   // greedy without penalties: no scratch copy of the logits
             } else {
                 next = sampler.sample(logits: logits, history: history)
             }

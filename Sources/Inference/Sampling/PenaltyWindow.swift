@@ -11,8 +11,7 @@ struct PenaltyWindow: Sendable {
     /// `config.penaltyLastN` entries of `history` (all of it for -1). Ids outside the
     /// vocabulary are ignored.
     mutating func apply(_ config: SamplerConfig, history: [TokenID], to logits: UnsafeMutableBufferPointer<Float>) {
-        let neutral = config.repetitionPenalty == 1 && config.presencePenalty == 0 && config.frequencyPenalty == 0
-        guard config.penaltyLastN != 0, !neutral, !history.isEmpty else { return }
+        guard config.appliesPenalties, !history.isEmpty else { return }
         let window = config.penaltyLastN < 0 ? history[...] : history.suffix(config.penaltyLastN)
         let vocab = logits.count
         if counts.count < vocab { counts = [Int32](repeating: 0, count: vocab) }

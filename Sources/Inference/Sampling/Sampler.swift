@@ -69,16 +69,26 @@ public struct Sampler: Sendable {
     /// is the whole of sampling: temperature 0, no penalty, and no NaN or +inf to clean up. Otherwise nil
     /// (use `sample`). Equal to what `sample` returns in those cases: one vector argmax, lowest id on ties.
     public func greedyPick(_ logits: UnsafeBufferPointer<Float>) -> TokenID? {
-        let neutral = config.repetitionPenalty == 1 && config.presencePenalty == 0 && config.frequencyPenalty == 0
-        guard config.temperature == 0, neutral || config.penaltyLastN == 0, !logits.isEmpty else { return nil }
+        guard config.temperature == 0, !config.appliesPenalties, !logits.isEmpty else { return nil }
         let best = ok_argmax_f32(logits.baseAddress, Int64(logits.count))
         return best >= 0 ? TokenID(truncatingIfNeeded: best) : nil
     }
 
-    /// Same as the buffer version, on a copy of `logits` (one allocation per call).
+    /// Same as the buffer version, leaving `logits` as they are: the greedy pick is read in place, any other
+    /// sampling works on a copy in `scratch` (resized as needed; keep it across calls to reuse it).
+    public mutating func sample(logits: UnsafeBufferPointer<Float>, history: [TokenID], scratch: inout [Float]) -> TokenID {
+        if let picked = greedyPick(logits) { return picked }
+        if scratch.count != logits.count { scratch = [Float](repeating: 0, count: logits.count) }
+        return scratch.withUnsafeMutableBufferPointer { buf in
+            _ = buf.initialize(from: logits)
+            return sample(logits: buf, history: history)
+        }
+    }
+
+    /// Same as the buffer version, leaving `logits` as they are (a copy only when it is not a greedy pick).
     public mutating func sample(logits: [Float], history: [TokenID]) -> TokenID {
-        var scratch = logits
-        return scratch.withUnsafeMutableBufferPointer { sample(logits: $0, history: history) }
+        var scratch: [Float] = []
+        return logits.withUnsafeBufferPointer { sample(logits: $0, history: history, scratch: &scratch) }
     }
 
     /// The distribution the draw would use for these logits: kept tokens with non-zero

@@ -35,6 +35,11 @@ public struct SamplerConfig: Sendable, Equatable, Codable {
     public var seed: UInt64?
 
     /// Creates a configuration; the defaults match llama.cpp's command-line defaults.
+    /// Whether the penalties change anything: a non-neutral strength over a non-empty window.
+    var appliesPenalties: Bool {
+        penaltyLastN != 0 && (repetitionPenalty != 1 || presencePenalty != 0 || frequencyPenalty != 0)
+    }
+
     public init(
         temperature: Float = 0.8,
         topK: Int = 40,

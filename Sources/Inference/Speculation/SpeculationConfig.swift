@@ -1,8 +1,8 @@
 /// Where drafted tokens come from.
 public enum SpeculationMode: String, Sendable, CaseIterable, Codable {
     /// Prompt lookup: the tokens that followed an earlier occurrence of the last n-gram of the prompt
-    /// and output so far (the longest match; among equals, the most shared continuation). No second model; pays off where the output copies its input
-    /// (extraction, quoting, editing code).
+    /// and output so far (the longest match; among equals, the most shared continuation). No second
+    /// model; pays off where the output copies its input (extraction, quoting, editing code).
     case lookup
     /// A smaller model sharing the target's vocabulary drafts tokens one by one.
     case draft

@@ -74,8 +74,7 @@ struct SpeculativeGenerator {
         }
 
         loop: while generated.count < request.maxTokens {
-            let t = carried ?? logits.withUnsafeBufferPointer({ sampler.greedyPick($0) })
-                ?? sampler.sample(logits: logits, history: history)
+            let t = carried ?? sampler.sample(logits: logits, history: history)
             carried = nil
             guard commit(t) else { break }
             guard cache.count < cache.capacity else { finish = .length; break }

@@ -388,15 +388,9 @@ public final class BatchScheduler: @unchecked Sendable {
             }
             constraint.accept(picked)
             id = picked
-        } else if let picked = logits.withUnsafeBufferPointer({ r.sampler.greedyPick($0) }) {
-            id = picked   // greedy without penalties: read in place
         } else {
-            // The sampler works in place: one copy of the row into scratch kept across passes.
-            if samplingScratch.count != logits.count { samplingScratch = [Float](repeating: 0, count: logits.count) }
-            id = samplingScratch.withUnsafeMutableBufferPointer { buf in
-                _ = buf.initialize(from: logits)
-                return r.sampler.sample(logits: buf, history: r.history)
-            }
+            // Greedy picks read the row in place; other sampling works on one scratch row kept across passes.
+            id = logits.withUnsafeBufferPointer { r.sampler.sample(logits: $0, history: r.history, scratch: &samplingScratch) }
         }
         if let k = r.request.topLogprobs {
             logits.withUnsafeBufferPointer { buf in
