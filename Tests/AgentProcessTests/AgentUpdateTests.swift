@@ -169,7 +169,8 @@ final class AgentUpdateTests: XCTestCase {
         guard Self.shell("mount -t tmpfs -o size=150m tmpfs '\(mount.path)'") == 0 else {
             throw XCTSkip("cannot mount a small tmpfs here")
         }
-        defer { _ = Self.shell("umount '\(mount.path)'") }
+        // Lazy: detached even while the agent process still holds a file there, so no mount outlives the test.
+        defer { _ = Self.shell("umount -l '\(mount.path)'") }
         let dataDir = mount.appendingPathComponent("device")
         try Self.restore(f.snapshotA, to: dataDir)
         let b = try TestModels.variant(of: TestModels.a, into: f.work, named: "B", damage: false)

@@ -24,6 +24,10 @@ final class FleetHarness: @unchecked Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// The run's directory (model copies, device data, snapshots: about a gigabyte) goes with the harness;
+    /// left behind, every run of the suite would keep its own.
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
     init(controllerInterval: TimeInterval = 0.5, extraPublisher: SigningKey? = nil) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("outpost-fleet-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
